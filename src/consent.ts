@@ -1,0 +1,191 @@
+import type { Report } from './lib/errors'
+
+/**
+ * What the shopper can say yes or no to, each independently.
+ * - `personalization`: keep a profile on this device and use it to choose content.
+ * - `measurement`: send events and exposures to the site's server.
+ * - `sync`: send the profile to the site's server so it follows the shopper across devices.
+ */
+export type Purpose = 'personalization' | 'measurement' | 'sync'
+
+/** Every purpose, in a stable order. */
+export const PURPOSES: readonly Purpose[] = ['personalization', 'measurement', 'sync']
+
+/** Whether each purpose is granted. Everything starts denied. */
+export type ConsentState = { readonly [P in Purpose]: boolean }
+
+/** The consent API the page sees as `attune.consent`. */
+export interface Consent {
+  /** Grant purposes (all three when omitted). Remembered on this device from then on. */
+  grant(purposes?: Purpose | readonly Purpose[]): void
+  /** Deny purposes (all three when omitted). Data kept for a purpose that is denied is wiped. */
+  deny(purposes?: Purpose | readonly Purpose[]): void
+  /** Deny everything, forget the choice, wipe local data, tell other tabs. */
+  withdraw(): void
+  /** A snapshot of the current state. */
+  get(): ConsentState
+  /** Called with the new state whenever it changes, here or in another tab. Returns `off`. */
+  on(fn: (state: ConsentState) => void): () => void
+}
+
+/** Why consent was (re)decided: a call on this page, or a change made in another tab. */
+export type ConsentCause = 'grant' | 'deny' | 'withdraw' | 'tab'
+
+/** The gate every module asks before it stores or sends anything. Internal. */
+export interface ConsentGate extends Omit<Consent, 'on'> {
+  /** The one check: may attune act for this purpose right now? */
+  allows(purpose: Purpose): boolean
+  /** Has anyone decided yet (a remembered choice, a site default, a call)? */
+  decided(): boolean
+  /** Remove the cross-tab listener. */
+  stop(): void
+}
+
+/** Options of {@link createConsent}. */
+export interface ConsentOptions {
+  site: string
+  /** Purposes granted before the shopper says anything (a site decision; usually none). */
+  defaults: readonly Purpose[]
+  /** Keep `measurement` and `sync` denied while the browser sends Global Privacy Control. */
+  respectGpc: boolean
+  /** Remember a granted state in localStorage (false for `storage: 'memory'`). */
+  remember: boolean
+  report: Report
+  /** Every decision, changed or not, with the state before it; `on` listeners see changes only. */
+  onDecision(state: ConsentState, previous: ConsentState, cause: ConsentCause): void
+  /** Tells the page's `on('consent')` listeners about a change. */
+  emitChange(state: ConsentState): void
+}
+
+/** Stored record. Persisted names are never minified. */
+interface StoredConsent {
+  v: 1
+  purposes: Partial<Record<Purpose, boolean>>
+  at: number
+}
+
+const DENIED: ConsentState = { personalization: false, measurement: false, sync: false }
+
+const toList = (purposes: Purpose | readonly Purpose[] | undefined): readonly Purpose[] | undefined => {
+  const list = purposes === undefined ? PURPOSES : typeof purposes === 'string' ? [purposes] : purposes
+  return Array.isArray(list) && list.every((p) => PURPOSES.includes(p)) ? list : undefined
+}
+
+/** Reads `localStorage` without ever throwing (it throws in sandboxed frames and when blocked). */
+const localStore = (): Storage | undefined => {
+  try {
+    return typeof localStorage === 'undefined' ? undefined : localStorage
+  } catch {
+    return undefined
+  }
+}
+
+/** Is the browser sending Global Privacy Control? */
+export const gpcOn = (): boolean =>
+  typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true
+
+/**
+ * Creates the consent gate. Nothing is written anywhere until a purpose is granted; after that
+ * the granted state is remembered under `attune:consent:<site>` so the next page can start
+ * without asking, and a change in one tab reaches the others through the `storage` event.
+ */
+export const createConsent = (options: ConsentOptions): ConsentGate => {
+  const { report, onDecision, emitChange } = options
+  const key = `attune:consent:${options.site}`
+  const gpc = options.respectGpc && gpcOn()
+  const mask = (state: ConsentState): ConsentState =>
+    gpc ? { ...state, measurement: false, sync: false } : state
+
+  const parse = (raw: string | null): ConsentState | undefined => {
+    if (raw === null) return undefined
+    try {
+      const record = JSON.parse(raw) as StoredConsent
+      if (record?.v !== 1 || typeof record.purposes !== 'object' || record.purposes === null) throw new Error('bad shape')
+      return { personalization: record.purposes.personalization === true, measurement: record.purposes.measurement === true, sync: record.purposes.sync === true }
+    } catch (error) {
+      report('storage', `Ignored an unreadable consent record under "${key}".`, error)
+      return undefined
+    }
+  }
+
+  const read = (): ConsentState | undefined => {
+    if (!options.remember) return undefined
+    try {
+      return parse(localStore()?.getItem(key) ?? null)
+    } catch (error) {
+      report('storage', 'Could not read the remembered consent; starting denied.', error)
+      return undefined
+    }
+  }
+
+  const write = (next: ConsentState): void => {
+    if (!options.remember) return
+    try {
+      const store = localStore()
+      if (!store) return
+      if (PURPOSES.some((p) => next[p])) {
+        const record: StoredConsent = { v: 1, purposes: { ...next }, at: Date.now() }
+        store.setItem(key, JSON.stringify(record))
+      } else {
+        store.removeItem(key)
+      }
+    } catch (error) {
+      report('storage', 'Could not remember the consent choice; it holds for this page only.', error)
+    }
+  }
+
+  const remembered = read()
+  let decided = remembered !== undefined || options.defaults.length > 0
+  let state: ConsentState = mask(
+    remembered ?? { ...DENIED, ...Object.fromEntries(options.defaults.map((p) => [p, true])) },
+  )
+  const decide = (next: ConsentState, cause: ConsentCause): void => {
+    const previous = state
+    state = mask(next)
+    decided = true
+    const changed = PURPOSES.some((p) => state[p] !== previous[p])
+    if (cause !== 'tab' && (changed || cause === 'withdraw')) write(state)
+    onDecision(state, previous, cause)
+    if (changed) emitChange(state)
+  }
+
+  const set = (purposes: Purpose | readonly Purpose[] | undefined, value: boolean, verb: 'grant' | 'deny'): void => {
+    const list = toList(purposes)
+    if (!list) {
+      report('bad_call', `consent.${verb}() takes a purpose or an array of: ${PURPOSES.join(', ')}; got ${JSON.stringify(purposes)}.`)
+      return
+    }
+    const next = { ...state }
+    for (const p of list) next[p] = value
+    if (value && gpc && list.some((p) => p !== 'personalization')) {
+      report('bad_call', 'Global Privacy Control is on: measurement and sync stay denied (respectGpc).')
+    }
+    decide(next, verb)
+  }
+
+  const onStorage = (event: StorageEvent): void => {
+    if (event.key !== key && event.key !== null) return
+    decide(parse(event.newValue) ?? DENIED, 'tab')
+  }
+  const win = typeof window === 'undefined' ? undefined : window
+  if (options.remember && win) win.addEventListener('storage', onStorage)
+
+  return {
+    grant: (purposes) => set(purposes, true, 'grant'),
+    deny: (purposes) => set(purposes, false, 'deny'),
+    withdraw: () => decide(DENIED, 'withdraw'),
+    get: () => ({ ...state }),
+    allows: (purpose) => state[purpose],
+    decided: () => decided,
+    stop: () => win?.removeEventListener('storage', onStorage),
+  }
+}
+
+/**
+ * A consent adapter wires a site's existing consent banner to attune: it maps the banner's
+ * signals onto purposes and returns its `stop`.
+ */
+export type ConsentAdapter<O = undefined> = (
+  attune: { readonly consent: Pick<Consent, 'grant' | 'deny' | 'withdraw'> },
+  options?: O,
+) => () => void

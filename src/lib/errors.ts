@@ -1,0 +1,27 @@
+/** What went wrong, as a stable machine-readable code. */
+export type AttuneErrorCode =
+  /** A call from the page had the wrong shape (unknown command, wrong argument types). */
+  | 'bad_call'
+  /** An event was dropped: bad name, props that are not JSON, too large. */
+  | 'bad_event'
+  /** A listener the page registered threw; attune kept going. */
+  | 'callback'
+  /** Browser storage was unavailable or failed; attune fell back to memory. */
+  | 'storage'
+
+/**
+ * A runtime failure attune caught and degraded around. It is never thrown into the page:
+ * it reaches the page only through `on('error', fn)` (and the console when `debug` is on).
+ */
+export class AttuneError extends Error {
+  /** Stable code to branch on. */
+  readonly code: AttuneErrorCode
+  constructor(code: AttuneErrorCode, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause })
+    this.name = 'AttuneError'
+    this.code = code
+  }
+}
+
+/** How modules hand a caught failure to the instance, which emits it as `error`. */
+export type Report = (code: AttuneErrorCode, message: string, cause?: unknown) => void

@@ -1,0 +1,86 @@
+import { createInstance, type Attune } from './createAttune'
+import type { Report } from './lib/errors'
+
+/**
+ * The one-line queue stub a page puts before the script tag, so `attune('track', …)` works
+ * before attune has loaded (same idea as Segment's `analytics.push`). Documented in the README.
+ */
+export const QUEUE_STUB = 'window.attune=window.attune||function(){(attune.q=attune.q||[]).push(arguments)}'
+
+/** The global `attune(command, …args)` function: the stub before load, the real thing after. */
+export interface AttuneCommand {
+  (command: unknown, ...args: unknown[]): unknown
+  /** Calls queued by the stub before load. */
+  q?: ArrayLike<unknown>[]
+  /** Set once attune has loaded, so a second copy of the script stands down. */
+  loaded?: true
+}
+
+type Handler = (attune: Attune, ...args: unknown[]) => unknown
+
+const CONSENT_ACTIONS = ['grant', 'deny', 'withdraw', 'get'] as const
+
+const COMMANDS: Record<string, Handler> = {
+  track: (a, name, props) => a.track(name as string, props as never),
+  page: (a, props) => a.page(props as never),
+  on: (a, type, fn) => a.on(type as 'ready', fn as () => void),
+  ready: (a, fn) => a.on('ready', fn as () => void),
+  destroy: (a) => a.destroy(),
+}
+
+/**
+ * Makes the command function: `attune('track', name, props)`, `attune('consent', 'grant', purposes?)`,
+ * `attune('on', type, fn)`, `attune('ready', fn)`, `attune(fn)` (called with the instance).
+ * Anything else is reported through `on('error')`, never thrown.
+ */
+export const createCommand = (attune: Attune, report: Report): AttuneCommand => {
+  const command: AttuneCommand = (name, ...args) => {
+    try {
+      if (typeof name === 'function') return (name as (a: Attune) => unknown)(attune)
+      if (name === 'consent') {
+        const action = args[0] as (typeof CONSENT_ACTIONS)[number]
+        if (CONSENT_ACTIONS.includes(action)) return attune.consent[action](args[1] as never)
+        return report('bad_call', `attune('consent', action): action must be one of ${CONSENT_ACTIONS.join(', ')}; got ${String(action)}.`)
+      }
+      const handler = typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+      if (handler) return handler(attune, ...args)
+      return report('bad_call', `attune(${JSON.stringify(name) ?? String(name)}) is not a command. Commands: consent, ${Object.keys(COMMANDS).join(', ')}, or a function.`)
+    } catch (error) {
+      return report('callback', 'A function passed to attune() threw; attune went on.', error)
+    }
+  }
+  command.loaded = true
+  return command
+}
+
+/**
+ * Boots the script-tag build: reads `data-attune-*` from its own `<script>`, creates the
+ * instance, replaces the queue stub with the command function and drains what was queued,
+ * in order. Works loaded `async` or `defer` (both keep `document.currentScript` during the
+ * first run); falls back to the first `script[data-attune-site]`.
+ */
+export const bootScriptTag = (win: Window): void => {
+  const global = win as unknown as { attune?: AttuneCommand }
+  if (global.attune?.loaded) return
+  const script =
+    (win.document.currentScript as HTMLScriptElement | null) ??
+    win.document.querySelector<HTMLScriptElement>('script[data-attune-site]')
+  const data = script?.dataset ?? {}
+  const queued = Array.from(global.attune?.q ?? [])
+  let instance: ReturnType<typeof createInstance>
+  try {
+    instance = createInstance({
+      site: data.attuneSite as string,
+      ...(data.attuneEndpoint !== undefined && { endpoint: data.attuneEndpoint }),
+      ...(data.attuneStorage !== undefined && { storage: data.attuneStorage as 'memory' }),
+      debug: data.attuneDebug !== undefined && data.attuneDebug !== 'false',
+    })
+  } catch (error) {
+    // A wrong attribute is the site developer's mistake: say so once, and leave the page alone.
+    console.error(`${(error as Error).message} (read from the data-attune-* attributes of the attune <script>)`)
+    return
+  }
+  const command = createCommand(instance.attune, instance.report)
+  global.attune = command
+  for (const args of queued) command(...(Array.from(args) as [unknown]))
+}
