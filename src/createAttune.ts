@@ -52,7 +52,8 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
   const options = resolveOptions(input)
   const stops: Array<() => void> = []
   let destroyed = false
-  let ready: ConsentState | undefined
+  /** Dormant until a purpose is granted; `pending` until the ready event has gone out. */
+  let ready: 'no' | 'pending' | 'yes' = 'no'
 
   const warn = (...args: unknown[]): void => {
     if (options.debug) console.warn('[attune]', ...args)
@@ -62,9 +63,13 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
     if (type === 'error') warn('An on("error") listener threw:', error)
     else report('callback', `An on("${String(type)}") listener threw; attune went on.`, error)
   })
+  let constructing = true
   const report: Report = (code, message, cause) => {
     warn(message, cause ?? '')
-    emitter.emit('error', new AttuneError(code, message, cause))
+    const error = new AttuneError(code, message, cause)
+    // Failures while constructing reach listeners the page adds right after createAttune().
+    if (constructing) queueMicrotask(() => emitter.emit('error', error))
+    else emitter.emit('error', error)
   }
 
   const tracker = createTracker({
@@ -85,21 +90,24 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
     emitChange: (state) => emitter.emit('consent', state),
     onDecision: (state) => {
       tracker.settle()
-      if (PURPOSES.some((p) => state[p])) start(state)
-      else ready = undefined
+      if (PURPOSES.some((p) => state[p])) start()
+      else ready = 'no'
     },
   })
   stops.push(consent.stop)
 
-  const start = (state: ConsentState): void => {
-    if (ready) return
-    ready = state
-    // Asynchronous, so listeners added right after createAttune() see it.
+  const start = (): void => {
+    if (ready !== 'no') return
+    ready = 'pending'
+    // Asynchronous, so listeners added right after createAttune() or grant() hear it.
     queueMicrotask(() => {
-      if (ready && !destroyed) emitter.emit('ready', consent.get())
+      if (ready !== 'pending' || destroyed) return
+      ready = 'yes'
+      emitter.emit('ready', consent.get())
     })
   }
-  if (PURPOSES.some((p) => consent.allows(p))) start(consent.get())
+  if (PURPOSES.some((p) => consent.allows(p))) start()
+  constructing = false
 
   /** Runs `fn` unless destroyed; a bug of ours is reported, never thrown into the page. */
   const guard =
@@ -137,10 +145,10 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
       }
       let live = true
       const off = emitter.on(type, fn)
-      if (type === 'ready' && ready) {
+      if (type === 'ready' && ready === 'yes') {
         // Already ready: this late listener still hears it, once, and asynchronously as always.
         queueMicrotask(() => {
-          if (!live || !ready || destroyed) return
+          if (!live || ready !== 'yes' || destroyed) return
           try {
             ;(fn as (state: ConsentState) => void)(consent.get())
           } catch (error) {
@@ -156,7 +164,7 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
     async destroy() {
       if (destroyed) return
       destroyed = true
-      ready = undefined
+      ready = 'no'
       for (const stop of stops.splice(0)) stop()
       emitter.clear()
     },

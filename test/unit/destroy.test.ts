@@ -1,0 +1,59 @@
+import { describe, expect, it, vi } from 'vitest'
+import { createAttune } from '../../src/index'
+
+describe('destroy()', () => {
+  it('removes every listener it added, and nothing else', async () => {
+    const added: Array<[EventTarget, string, unknown]> = []
+    const removed: Array<[EventTarget, string, unknown]> = []
+    // jsdom's window carries its own copies of the EventTarget methods: watch both.
+    for (const target of [EventTarget.prototype, window]) {
+      vi.spyOn(target, 'addEventListener').mockImplementation(function (this: EventTarget, type, fn) {
+        added.push([this, type, fn])
+      })
+      vi.spyOn(target, 'removeEventListener').mockImplementation(function (this: EventTarget, type, fn) {
+        removed.push([this, type, fn])
+      })
+    }
+    const a = createAttune({ site: 'shop-1' })
+    a.consent.grant()
+    a.track('x')
+    a.on('error', () => {})
+    expect(added.length).toBeGreaterThan(0)
+    await a.destroy()
+    expect(removed).toEqual(added)
+    localStorage.clear()
+  })
+
+  it('silences the instance: listeners no longer hear anything and calls do nothing', async () => {
+    const a = createAttune({ site: 'shop-1', storage: 'memory' })
+    const heard = vi.fn()
+    a.on('track', heard)
+    a.on('consent', heard)
+    await a.destroy()
+    a.consent.grant()
+    a.track('after')
+    expect(heard).not.toHaveBeenCalled()
+    expect(a.consent.get()).toEqual({ personalization: false, measurement: false, sync: false })
+  })
+
+  it('leaves no pending timer and no ready callback behind', async () => {
+    vi.useFakeTimers()
+    try {
+      const a = createAttune({ site: 'shop-1', storage: 'memory', consent: { default: ['personalization'] } })
+      const ready = vi.fn()
+      a.on('ready', ready)
+      await a.destroy()
+      await vi.runAllTimersAsync()
+      expect(vi.getTimerCount()).toBe(0)
+      expect(ready).not.toHaveBeenCalled()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('can be called twice', async () => {
+    const a = createAttune({ site: 'shop-1', storage: 'memory' })
+    await a.destroy()
+    await expect(a.destroy()).resolves.toBeUndefined()
+  })
+})

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { AttuneError, TrackedEvent } from '../../src/index'
+import { bootScriptTag, QUEUE_STUB, type AttuneCommand } from '../../src/script-tag'
+
+type Win = Window & { attune?: AttuneCommand }
+const win = window as Win
+
+const addScript = (attributes: Record<string, string>) => {
+  const script = document.createElement('script')
+  for (const [name, value] of Object.entries(attributes)) script.setAttribute(name, value)
+  document.head.append(script)
+  return script
+}
+// The documented stub, run as the page would run it.
+const installStub = () => new Function(QUEUE_STUB)()
+
+beforeEach(() => {
+  document.head.replaceChildren()
+  localStorage.clear()
+})
+afterEach(async () => {
+  if (win.attune?.loaded) await win.attune('destroy')
+  Reflect.deleteProperty(window, 'attune')
+})
+
+describe('the script tag', () => {
+  it('reads data-attune-* from its own <script>', () => {
+    addScript({ 'data-attune-site': 'other' })
+    const own = addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory' })
+    vi.spyOn(document, 'currentScript', 'get').mockReturnValue(own)
+    bootScriptTag(window)
+    expect(win.attune!((a: { site: string }) => a.site)).toBe('shop-1')
+  })
+
+  it('finds its tag by attribute when loaded async with no currentScript', () => {
+    addScript({ 'data-attune-site': 'shop-2' })
+    bootScriptTag(window)
+    expect(win.attune!((a: { site: string }) => a.site)).toBe('shop-2')
+  })
+
+  it('drains the queue stub in order: calls made before load work', () => {
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory' })
+    installStub()
+    const seen: string[] = []
+    win.attune!('on', 'track', (e: TrackedEvent) => seen.push(e.name))
+    win.attune!('track', 'before_load', { n: 1 })
+    win.attune!('consent', 'grant')
+    win.attune!('track', 'after_grant')
+    expect(win.attune!.q).toHaveLength(4)
+    bootScriptTag(window)
+    expect(seen).toEqual(['before_load', 'after_grant'])
+    expect(win.attune!.loaded).toBe(true)
+  })
+
+  it('sends calls after load straight through', () => {
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory' })
+    bootScriptTag(window)
+    const ready = vi.fn()
+    win.attune!('consent', 'grant', ['personalization'])
+    expect(win.attune!('consent', 'get')).toEqual({ personalization: true, measurement: false, sync: false })
+    win.attune!('ready', ready)
+    return Promise.resolve().then(() => expect(ready).toHaveBeenCalledTimes(1))
+  })
+
+  it.each([
+    ['an unknown command', ['fly', 1], /attune\("fly"\) is not a command/],
+    ['a command that is not a string', [42], /attune\(42\) is not a command/],
+    ['an unknown consent action', ['consent', 'maybe'], /action must be one of grant, deny, withdraw, get/],
+    ['a prototype name', ['toString'], /is not a command/],
+    ['wrong types to track', ['track', { name: 'x' }], /event name must be a string/],
+  ])('reports %s through on("error") and never throws', (_n, args, message) => {
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory' })
+    installStub()
+    const errors: AttuneError[] = []
+    win.attune!('on', 'error', (e: AttuneError) => errors.push(e))
+    win.attune!(...(args as [unknown]))
+    expect(() => bootScriptTag(window)).not.toThrow()
+    expect(() => win.attune!(...(args as [unknown]))).not.toThrow()
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(message), expect.stringMatching(message)])
+  })
+
+  it('isolates a function command that throws', () => {
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory' })
+    bootScriptTag(window)
+    const errors: AttuneError[] = []
+    win.attune!('on', 'error', (e: AttuneError) => errors.push(e))
+    expect(() =>
+      win.attune!(() => {
+        throw new Error('page bug')
+      }),
+    ).not.toThrow()
+    expect(errors[0]?.code).toBe('callback')
+  })
+
+  it('with a bad attribute, says what to fix on the console and leaves the page alone', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    addScript({ 'data-attune-site': 'shop 1' })
+    installStub()
+    win.attune!('track', 'x')
+    expect(() => bootScriptTag(window)).not.toThrow()
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/option "site" must be your site id.*data-attune-\* attributes/))
+    expect(() => win.attune!('track', 'y')).not.toThrow()
+  })
+
+  it('stands down when a second copy loads', () => {
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory' })
+    bootScriptTag(window)
+    const first = win.attune
+    bootScriptTag(window)
+    expect(win.attune).toBe(first)
+  })
+
+  it('takes data-attune-endpoint and data-attune-debug', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-endpoint': 'https://p.example.com', 'data-attune-debug': '', 'data-attune-storage': 'memory' })
+    bootScriptTag(window)
+    win.attune!('nope')
+    expect(warn).toHaveBeenCalledWith('[attune]', expect.stringMatching(/not a command/), '')
+  })
+})
