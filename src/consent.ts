@@ -1,4 +1,5 @@
 import type { Report } from './lib/errors'
+import { localStore } from './lib/localStore'
 
 /**
  * What the shopper can say yes or no to, each independently.
@@ -37,6 +38,8 @@ export interface ConsentGate extends Omit<Consent, 'on'> {
   allows(purpose: Purpose): boolean
   /** Has anyone decided yet (a remembered choice, a site default, a call)? */
   decided(): boolean
+  /** Take a state decided in another tab (nothing is written: that tab did it). */
+  follow(state: ConsentState): void
   /** Remove the cross-tab listener. */
   stop(): void
 }
@@ -64,20 +67,12 @@ interface StoredConsent {
   at: number
 }
 
-const DENIED: ConsentState = { personalization: false, measurement: false, sync: false }
+/** Every purpose denied. */
+export const DENIED: ConsentState = { personalization: false, measurement: false, sync: false }
 
 const toList = (purposes: Purpose | readonly Purpose[] | undefined): readonly Purpose[] | undefined => {
   const list = purposes === undefined ? PURPOSES : typeof purposes === 'string' ? [purposes] : purposes
   return Array.isArray(list) && list.every((p) => PURPOSES.includes(p)) ? list : undefined
-}
-
-/** Reads `localStorage` without ever throwing (it throws in sandboxed frames and when blocked). */
-const localStore = (): Storage | undefined => {
-  try {
-    return typeof localStorage === 'undefined' ? undefined : localStorage
-  } catch {
-    return undefined
-  }
 }
 
 /** Is the browser sending Global Privacy Control? */
@@ -177,6 +172,7 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
     get: () => ({ ...state }),
     allows: (purpose) => state[purpose],
     decided: () => decided,
+    follow: (next) => decide(next, 'tab'),
     stop: () => win?.removeEventListener('storage', onStorage),
   }
 }

@@ -1,15 +1,21 @@
-import { createConsent, PURPOSES, type Consent, type ConsentState } from './consent'
+import { createConsent, DENIED, PURPOSES, type Consent, type ConsentState } from './consent'
 import { createEmitter } from './lib/emitter'
 import { AttuneError, type Report } from './lib/errors'
 import { createUuidv7 } from './lib/uuidv7'
 import { resolveOptions, type AttuneOptions } from './options'
-import { createTracker, type EventProps, type TrackedEvent } from './track'
+import { autoTrack } from './page/autoTrack'
+import { campaignFrom } from './page/utm'
+import { createProfileStore, type DeviceRecord } from './profile/createProfileStore'
+import type { JsonValue, Profile, ProfileView } from './profile/model'
+import { createSessions } from './session'
+import { createKeyValue } from './storage/createKeyValue'
+import { cleanProps, createTracker, type EventProps, type TrackedEvent } from './track'
 
 /** Events an attune instance emits; subscribe with `attune.on(type, fn)`. */
 export interface AttuneEvents {
   /**
-   * attune has consent for at least one purpose and its local state is loaded. A listener added
-   * after that is still called (asynchronously), so `on('ready')` is safe at any time.
+   * attune has consent for at least one purpose and the shopper's profile is loaded. A listener
+   * added after that is still called (asynchronously), so `on('ready')` is safe at any time.
    */
   ready: ConsentState
   /** The consent state changed (on this page or in another tab). */
@@ -20,12 +26,42 @@ export interface AttuneEvents {
   error: AttuneError
 }
 
+/** Everything attune keeps about the shopper, as `profile.export()` hands it to them. */
+export interface AttuneExport {
+  format: 'attune-export'
+  version: 1
+  site: string
+  /** Epoch ms. */
+  exportedAt: number
+  consent: ConsentState
+  /** This browser's identity record, if anything was stored. */
+  device: DeviceRecord | undefined
+  /** The stored profile: every device's contribution. */
+  profile: Profile
+  /** What attune derives from it now. */
+  view: ProfileView
+}
+
+/** The shopper's profile on this device. */
+export interface AttuneProfile {
+  /** What attune knows now: counters, decayed affinities, recent products, interests, experiments. */
+  get(): ProfileView
+  /** Everything stored about the shopper, as JSON they can keep. */
+  export(): Promise<AttuneExport>
+  /** Delete everything attune keeps, in every tab, and withdraw consent. */
+  delete(): Promise<void>
+  /** Record what the shopper told you (zero-party data); `undefined` removes it. Needs `personalization`. */
+  setInterest(key: string, value: JsonValue | undefined): void
+}
+
 /** An attune instance: a plain object of functions, safe to call in any order. */
 export interface Attune {
   /** The site id this instance serves. */
   readonly site: string
   /** Ask for, record and follow the shopper's consent. */
   readonly consent: Consent
+  /** The shopper's profile. */
+  readonly profile: AttuneProfile
   /** Record that something happened. Waits in memory until consent is decided; dropped if denied. */
   track(name: string, props?: EventProps): void
   /** Record a page view (`page_viewed`) of the current location. */
@@ -50,10 +86,13 @@ const EVENT_TYPES: ReadonlyArray<keyof AttuneEvents> = ['ready', 'consent', 'tra
 /** createAttune plus the instance's error channel, for entry points (the script tag) that report too. */
 export const createInstance = (input: AttuneOptions): { attune: Attune; report: Report } => {
   const options = resolveOptions(input)
+  const { site, now } = options
+  const browser = typeof window !== 'undefined'
   const stops: Array<() => void> = []
   let destroyed = false
   /** Dormant until a purpose is granted; `pending` until the ready event has gone out. */
   let ready: 'no' | 'pending' | 'yes' = 'no'
+  let wiping: Promise<void> = Promise.resolve()
 
   const warn = (...args: unknown[]): void => {
     if (options.debug) console.warn('[attune]', ...args)
@@ -72,26 +111,60 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
     else emitter.emit('error', error)
   }
 
+  const uuid = createUuidv7(now)
+  const remember = options.storage === 'indexeddb'
+  const sessions = createSessions(site, remember, uuid)
+  const profile = createProfileStore({
+    site,
+    kv: createKeyValue({ name: `attune-${site}`, kind: options.storage, report }),
+    now,
+    uuid,
+    config: options.profile,
+    report,
+    // Another tab deleted everything: it also withdrew consent, which this tab follows.
+    onWiped: () => consent.follow(DENIED),
+  })
+  stops.push(profile.stop)
+
+  /** An event allowed by consent: into the profile (personalization) and to listeners. */
+  const accept = (event: TrackedEvent): void => {
+    if (consent.allows('personalization')) profile.record(event)
+    emitter.emit('track', event)
+  }
   const tracker = createTracker({
     accepting: () => consent.allows('personalization') || consent.allows('measurement'),
     waiting: () => !consent.decided(),
-    now: options.now,
-    uuid: createUuidv7(options.now),
+    now,
+    uuid,
     report,
-    deliver: (event) => emitter.emit('track', event),
+    deliver: (event) => {
+      const session = sessions.touch(event.ts)
+      if (session.fresh) {
+        const campaign = browser ? campaignFrom(location.href, document.referrer) : {}
+        accept({ id: uuid(), name: 'session_started', props: { ...campaign }, ts: event.ts, session: session.id })
+      }
+      event.session = session.id
+      accept(event)
+    },
   })
 
   const consent = createConsent({
-    site: options.site,
+    site,
     defaults: options.consentDefault,
     respectGpc: options.respectGpc,
-    remember: options.storage === 'indexeddb',
+    remember,
     report,
     emitChange: (state) => emitter.emit('consent', state),
-    onDecision: (state) => {
+    onDecision: (state, previous, cause) => {
+      const all = !PURPOSES.some((p) => state[p])
+      if ((previous.personalization && !state.personalization) || cause === 'withdraw') {
+        // Data kept for a purpose now denied goes. Another tab that withdrew already deleted it.
+        wiping = cause === 'tab' ? Promise.resolve() : profile.wipe()
+      }
+      if (all) sessions.forget()
       tracker.settle()
-      if (PURPOSES.some((p) => state[p])) start()
-      else ready = 'no'
+      if (all) ready = 'no'
+      else start()
     },
   })
   stops.push(consent.stop)
@@ -99,8 +172,9 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
   const start = (): void => {
     if (ready !== 'no') return
     ready = 'pending'
-    // Asynchronous, so listeners added right after createAttune() or grant() hear it.
-    queueMicrotask(() => {
+    // Asynchronous always, so listeners added right after createAttune() or grant() hear it.
+    const loaded = consent.allows('personalization') ? profile.start() : Promise.resolve()
+    loaded.then(() => {
       if (ready !== 'pending' || destroyed) return
       ready = 'yes'
       emitter.emit('ready', consent.get())
@@ -111,33 +185,59 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
 
   /** Runs `fn` unless destroyed; a bug of ours is reported, never thrown into the page. */
   const guard =
-    <A extends unknown[]>(name: string, fn: (...args: A) => void) =>
-    (...args: A): void => {
-      if (destroyed) return warn(`${name}() after destroy() is ignored.`)
+    <A extends unknown[], R>(name: string, fn: (...args: A) => R) =>
+    (...args: A): R | undefined => {
+      if (destroyed) {
+        warn(`${name}() after destroy() is ignored.`)
+        return undefined
+      }
       try {
-        fn(...args)
+        return fn(...args)
       } catch (error) {
         report('bad_call', `${name}() failed; attune went on.`, error)
+        return undefined
       }
     }
 
+  const page = guard('page', (props?: EventProps) => {
+    tracker.track('page_viewed', { ...(browser && { path: location.pathname, title: document.title }), ...props })
+  })
+  const track = guard('track', tracker.track)
+  const withdraw = guard('consent.withdraw', consent.withdraw)
+  if (browser && options.autoTrack) stops.push(autoTrack(window, { page: () => page(), track }))
+
+  const exported = (): AttuneExport => {
+    const { device, profile: stored } = profile.stored()
+    const at = now()
+    return { format: 'attune-export', version: 1, site, exportedAt: at, consent: consent.get(), device, profile: stored, view: profile.view(at) }
+  }
+
   const attune: Attune = {
-    site: options.site,
+    site,
     consent: {
       grant: guard('consent.grant', consent.grant),
       deny: guard('consent.deny', consent.deny),
-      withdraw: guard('consent.withdraw', consent.withdraw),
+      withdraw,
       get: consent.get,
       on: (fn) => emitter.on('consent', fn),
     },
-    track: guard('track', tracker.track),
-    page: guard('page', (props?: EventProps) => {
-      const here = typeof location === 'undefined' ? undefined : location
-      tracker.track('page_viewed', {
-        ...(here && { path: here.pathname, title: document.title, referrer: document.referrer }),
-        ...props,
-      })
-    }),
+    profile: {
+      get: () => profile.view(now()),
+      export: () => Promise.resolve().then(exported),
+      delete: () => {
+        withdraw()
+        return wiping
+      },
+      setInterest: guard('profile.setInterest', (key: string, value: JsonValue | undefined) => {
+        const checked = cleanProps({ value })
+        if (!consent.allows('personalization')) report('bad_call', 'profile.setInterest() needs personalization consent; nothing was stored.')
+        else if (typeof key !== 'string' || !key || key.length > 100) report('bad_call', `profile.setInterest(key, value): key must be a string of 1–100 characters; got ${typeof key}.`)
+        else if (typeof checked === 'string') report('bad_call', `profile.setInterest("${key}", value): ${checked.replace('props', 'the value')}.`)
+        else profile.setInterest(key, checked.value as JsonValue | undefined)
+      }),
+    },
+    track,
+    page,
     on(type, fn) {
       if (!EVENT_TYPES.includes(type) || typeof fn !== 'function') {
         report('bad_call', `on(type, fn) needs one of ${EVENT_TYPES.join(', ')} and a function; got ${String(type)}, ${typeof fn}.`)

@@ -1,4 +1,5 @@
 import { PURPOSES, type Purpose } from './consent'
+import type { ProfileConfig } from './profile/model'
 
 /** Options of `createAttune`. Every field is checked; a mistake throws a `TypeError` saying what to write. */
 export interface AttuneOptions {
@@ -24,6 +25,20 @@ export interface AttuneOptions {
   storage?: 'indexeddb' | 'memory'
   /** Log what attune does and every caught error to the console. Default: false. */
   debug?: boolean
+  /**
+   * Track page views (SPA navigations included), schema.org products on product pages and
+   * clicks on `[data-attune-track]` by itself. Default: true.
+   */
+  autoTrack?: boolean
+  /** How the profile learns. */
+  profile?: {
+    /** Days after which an affinity counts half. Default: 14. */
+    halfLifeDays?: number
+    /** Product props that feed affinities. Default: `['category', 'brand']`. */
+    dimensions?: readonly string[]
+    /** Event name → affinity weight. Default: `{ product_viewed: 1, product_added: 3, order_completed: 5 }`. */
+    weights?: Readonly<Record<string, number>>
+  }
 }
 
 /** Options with every default filled in. */
@@ -36,9 +51,11 @@ export interface ResolvedOptions {
   now: () => number
   storage: 'indexeddb' | 'memory'
   debug: boolean
+  autoTrack: boolean
+  profile: Partial<ProfileConfig>
 }
 
-const KNOWN = ['site', 'endpoint', 'consent', 'fetch', 'now', 'storage', 'debug'] as const
+const KNOWN = ['site', 'endpoint', 'consent', 'fetch', 'now', 'storage', 'debug', 'autoTrack', 'profile'] as const
 const SITE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]']
 
@@ -99,10 +116,37 @@ const checkConsent = (value: unknown): { consentDefault: readonly Purpose[]; res
   if (!Array.isArray(given) || !given.every((p) => PURPOSES.includes(p as Purpose))) {
     fail(`option "consent.default" must be an array of purposes (${PURPOSES.join(', ')}), e.g. default: ['personalization']; got ${JSON.stringify(given)}.`)
   }
-  if (value.respectGpc !== undefined && typeof value.respectGpc !== 'boolean') {
-    fail(`option "consent.respectGpc" must be true or false; got ${show(value.respectGpc)}.`)
+  return { consentDefault: [...(given as Purpose[])], respectGpc: checkBoolean('consent.respectGpc', value.respectGpc, true) }
+}
+
+const checkBoolean = (name: string, value: unknown, fallback: boolean): boolean => {
+  if (value !== undefined && typeof value !== 'boolean') fail(`option "${name}" must be true or false; got ${show(value)}.`)
+  return (value as boolean | undefined) ?? fallback
+}
+
+const checkProfile = (value: unknown): Partial<ProfileConfig> => {
+  if (value === undefined) return {}
+  if (!isObject(value)) return fail(`option "profile" must be an object like { halfLifeDays: 14 }; got ${show(value)}.`)
+  checkKeys(value, ['halfLifeDays', 'dimensions', 'weights'], 'profile option')
+  const { halfLifeDays: days, dimensions, weights } = value
+  const config: Partial<ProfileConfig> = {}
+  if (days !== undefined) {
+    if (typeof days !== 'number' || !(days > 0) || days > 3650) fail(`option "profile.halfLifeDays" must be a number of days above 0, e.g. halfLifeDays: 14; got ${show(days)}.`)
+    config.halfLifeMs = (days as number) * 864e5
   }
-  return { consentDefault: [...(given as Purpose[])], respectGpc: value.respectGpc !== false }
+  if (dimensions !== undefined) {
+    if (!Array.isArray(dimensions) || !dimensions.every((d) => typeof d === 'string' && d !== '')) {
+      fail(`option "profile.dimensions" must be an array of product prop names, e.g. dimensions: ['category', 'brand']; got ${JSON.stringify(dimensions)}.`)
+    }
+    config.dimensions = [...(dimensions as string[])]
+  }
+  if (weights !== undefined) {
+    if (!isObject(weights) || !Object.values(weights).every((w) => typeof w === 'number' && Number.isFinite(w))) {
+      fail(`option "profile.weights" must map event names to numbers, e.g. weights: { product_viewed: 1 }; got ${JSON.stringify(weights)}.`)
+    }
+    config.weights = { ...(weights as Record<string, number>) }
+  }
+  return config
 }
 
 const checkFunction = <F>(name: string, value: unknown, example: string): F | undefined => {
@@ -118,12 +162,11 @@ const checkFunction = <F>(name: string, value: unknown, example: string): F | un
 export const resolveOptions = (input: unknown): ResolvedOptions => {
   if (!isObject(input)) return fail(`createAttune(options) needs an options object, e.g. createAttune({ site: 'shop-1' }); got ${show(input)}.`)
   checkKeys(input, KNOWN, 'option')
-  const { site, endpoint, storage = 'indexeddb', debug = false } = input
+  const { site, endpoint, storage = 'indexeddb' } = input
   if (typeof site !== 'string' || !SITE.test(site)) {
     fail(`option "site" must be your site id (1–64 letters, digits, "-" or "_"), e.g. site: 'shop-1'; got ${show(site)}.`)
   }
   if (storage !== 'indexeddb' && storage !== 'memory') fail(`option "storage" must be 'indexeddb' or 'memory'; got ${show(storage)}.`)
-  if (typeof debug !== 'boolean') fail(`option "debug" must be true or false; got ${show(debug)}.`)
   return {
     site: site as string,
     endpoint: endpoint === undefined ? undefined : checkEndpoint(endpoint),
@@ -131,6 +174,8 @@ export const resolveOptions = (input: unknown): ResolvedOptions => {
     fetch: checkFunction<typeof fetch>('fetch', input.fetch, 'window.fetch'),
     now: checkFunction<() => number>('now', input.now, 'Date.now') ?? Date.now,
     storage: storage as 'indexeddb' | 'memory',
-    debug: debug as boolean,
+    debug: checkBoolean('debug', input.debug, false),
+    autoTrack: checkBoolean('autoTrack', input.autoTrack, true),
+    profile: checkProfile(input.profile),
   }
 }

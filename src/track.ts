@@ -13,6 +13,8 @@ export interface TrackedEvent {
   props: EventProps
   /** Epoch milliseconds at `track()` time. */
   ts: number
+  /** The visit it belongs to (30 minutes of inactivity end one), set once consent allows it. */
+  session?: string
 }
 
 /** Longest event name accepted. */

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAttune, type Attune, type TrackedEvent } from '../../src/index'
 import { MAX_PENDING } from '../../src/track'
+import { freshIndexedDb } from './fresh'
 
 const KEY = 'attune:consent:shop-1'
 const ALL = { personalization: true, measurement: true, sync: true }
@@ -8,18 +9,24 @@ const NONE = { personalization: false, measurement: false, sync: false }
 
 let instances: Attune[] = []
 const make = (options: Partial<Parameters<typeof createAttune>[0]> = {}): Attune => {
-  const a = createAttune({ site: 'shop-1', ...options })
+  const a = createAttune({ site: 'shop-1', autoTrack: false, ...options })
   instances.push(a)
   return a
 }
+/** Events delivered to listeners, without the session_started that attune adds itself. */
 const tracked = (a: Attune): TrackedEvent[] => {
   const seen: TrackedEvent[] = []
-  a.on('track', (e) => seen.push(e))
+  a.on('track', (e) => {
+    if (e.name !== 'session_started') seen.push(e)
+  })
   return seen
 }
 const setGpc = (value: boolean | undefined) =>
   Object.defineProperty(navigator, 'globalPrivacyControl', { value, configurable: true })
 
+beforeEach(() => {
+  freshIndexedDb()
+})
 afterEach(async () => {
   await Promise.all(instances.map((a) => a.destroy()))
   instances = []
@@ -87,6 +94,8 @@ describe('consent gate', () => {
     const a = make({ consent: { default: ['personalization'] } })
     expect(a.consent.get()).toEqual({ ...NONE, personalization: true })
     expect(localStorage.length).toBe(0)
+    a.consent.grant('personalization')
+    expect(localStorage.getItem(KEY)).toBeNull()
   })
 
   it('on(fn) hears each change once, and not a repeated decision', () => {
@@ -239,16 +248,18 @@ describe("on('ready')", () => {
     expect(ready).not.toHaveBeenCalled()
     a.consent.grant('personalization')
     expect(ready).not.toHaveBeenCalled()
-    await Promise.resolve()
-    expect(ready).toHaveBeenCalledWith({ ...NONE, personalization: true })
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledWith({ ...NONE, personalization: true }))
   })
 
   it('also reaches a listener added after it fired', async () => {
     localStorage.setItem(KEY, JSON.stringify({ v: 1, purposes: ALL, at: 1 }))
     const a = make()
-    await new Promise((r) => setTimeout(r))
+    const first = vi.fn()
+    a.on('ready', first)
+    await vi.waitFor(() => expect(first).toHaveBeenCalled())
     const late = vi.fn()
     a.on('ready', late)
+    expect(late).not.toHaveBeenCalled()
     await Promise.resolve()
     expect(late).toHaveBeenCalledTimes(1)
   })
@@ -256,8 +267,10 @@ describe("on('ready')", () => {
   it('does not reach a listener that unsubscribed before it fired', async () => {
     const a = make({ consent: { default: ['personalization'] } })
     const fn = vi.fn()
+    const other = vi.fn()
     a.on('ready', fn)()
-    await Promise.resolve()
+    a.on('ready', other)
+    await vi.waitFor(() => expect(other).toHaveBeenCalled())
     expect(fn).not.toHaveBeenCalled()
   })
 
@@ -266,10 +279,9 @@ describe("on('ready')", () => {
     const ready = vi.fn()
     a.on('ready', ready)
     a.consent.grant()
-    await Promise.resolve()
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
     a.consent.withdraw()
     a.consent.grant()
-    await Promise.resolve()
-    expect(ready).toHaveBeenCalledTimes(2)
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(2))
   })
 })

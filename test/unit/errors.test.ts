@@ -40,8 +40,7 @@ describe('a listener that throws', () => {
       throw new Error('x')
     })
     a.consent.grant()
-    await Promise.resolve()
-    expect(errors.map((e) => e.code)).toEqual(['callback'])
+    await vi.waitFor(() => expect(errors.map((e) => e.code)).toEqual(['callback']))
   })
 })
 

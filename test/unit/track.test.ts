@@ -46,18 +46,20 @@ describe('track()', () => {
   const errors: AttuneError[] = []
   const setup = () => {
     seen.length = errors.length = 0
-    a = createAttune({ site: 'shop-1', storage: 'memory', now: () => 42 })
+    a = createAttune({ site: 'shop-1', storage: 'memory', now: () => 42, autoTrack: false })
     a.consent.grant()
     a.on('track', (e) => seen.push(e))
     a.on('error', (e) => errors.push(e))
   }
   afterEach(() => a.destroy())
 
-  it('stamps each event with a UUIDv7 and the time of the call', () => {
+  it('stamps each event with a UUIDv7, the time of the call and its session', () => {
     setup()
     a.track('product_viewed', { sku: 'sku-1' })
+    const uuid = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(seen).toEqual([
-      { id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), name: 'product_viewed', props: { sku: 'sku-1' }, ts: 42 },
+      { id: uuid, name: 'session_started', props: expect.any(Object), ts: 42, session: uuid },
+      { id: uuid, name: 'product_viewed', props: { sku: 'sku-1' }, ts: 42, session: seen[0]!.session },
     ])
   })
 
@@ -66,7 +68,7 @@ describe('track()', () => {
     const props = { qty: 1 }
     a.track('product_added', props)
     props.qty = 99
-    expect(seen[0]!.props).toEqual({ qty: 1 })
+    expect(seen.find((e) => e.name === 'product_added')!.props).toEqual({ qty: 1 })
   })
 
   it.each([
@@ -87,10 +89,10 @@ describe('track()', () => {
     expect(errors[0]?.message).toMatch(/Dropped "product_viewed": props are not JSON-serialisable/)
   })
 
-  it('page() records page_viewed with the path, title and referrer, plus props', () => {
+  it('page() records page_viewed with the path and title, plus props', () => {
     setup()
     document.title = 'Trail shoes'
     a.page({ section: 'running' })
-    expect(seen[0]).toMatchObject({ name: 'page_viewed', props: { path: location.pathname, title: 'Trail shoes', referrer: '', section: 'running' } })
+    expect(seen[1]).toEqual(expect.objectContaining({ name: 'page_viewed', props: { path: location.pathname, title: 'Trail shoes', section: 'running' } }))
   })
 })

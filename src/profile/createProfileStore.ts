@@ -1,0 +1,199 @@
+import type { Report } from '../lib/errors'
+import type { KeyValue } from '../storage/createKeyValue'
+import { derive } from './derive'
+import { foldAll, setInterest } from './fold'
+import { migrate } from './migrate'
+import { emptyEntry, emptyProfile, type DeviceEntry, type JsonValue, type Profile, type ProfileConfig, type ProfileEvent, type ProfileView } from './model'
+
+/** A change to this device's entry, waiting to be written: an event, or a stated preference. */
+type Change = ProfileEvent | ((entry: DeviceEntry) => DeviceEntry)
+
+/** This browser's own identity record, stored beside the profile. Persisted names: never minified. */
+export interface DeviceRecord {
+  schema: 1
+  /** This device's id: its key in `Profile.devices`. */
+  device: string
+  /** When attune first stored anything here (epoch ms). */
+  created: number
+}
+
+/** The on-device profile: what `attune.profile` reads, and where tracked events are folded. */
+export interface ProfileStore {
+  /** Open storage and load the profile (idempotent). Call only with `personalization` consent. */
+  start(): Promise<void>
+  /** Fold an event into this device's entry (written in the next coalesced transaction). */
+  record(event: ProfileEvent): void
+  /** Record a stated preference; `undefined` removes it. */
+  setInterest(key: string, value: JsonValue | undefined): void
+  /** The derived view at `now`. */
+  view(now: number): ProfileView
+  /** Everything stored, for export. */
+  stored(): { device: DeviceRecord | undefined; profile: Profile }
+  /** Delete the database, forget everything, and tell the other tabs. */
+  wipe(): Promise<void>
+  /** Stop listening to other tabs and close the database. Nothing is deleted. */
+  stop(): void
+}
+
+/** Options of {@link createProfileStore}. */
+export interface ProfileStoreOptions {
+  site: string
+  kv: KeyValue
+  now(): number
+  uuid(): string
+  config?: Partial<ProfileConfig>
+  report: Report
+  /** Another tab deleted everything: this tab must go dormant too. */
+  onWiped(): void
+}
+
+/** Apply changes in order, folding runs of events in one pass. */
+const applyChanges = (entry: DeviceEntry, changes: readonly Change[], config?: Partial<ProfileConfig>): DeviceEntry => {
+  let run: ProfileEvent[] = []
+  for (const change of changes) {
+    if (typeof change !== 'function') {
+      run.push(change)
+      continue
+    }
+    entry = change(foldAll(entry, run, config))
+    run = []
+  }
+  return foldAll(entry, run, config)
+}
+
+const withEntry = (profile: Profile, device: string, entry: DeviceEntry): Profile => ({
+  ...profile,
+  devices: { ...profile.devices, [device]: entry },
+})
+
+/**
+ * Creates the profile store. Writes are coalesced: any number of events tracked in one task
+ * become one readwrite transaction that reads the stored profile, folds them into this device's
+ * entry and puts it back, with no `await` in between (idb-keyval `update`), so two tabs folding
+ * into the same entry never lose each other's increments. Reads are served from memory and kept
+ * current across tabs with a `BroadcastChannel`.
+ */
+export const createProfileStore = (options: ProfileStoreOptions): ProfileStore => {
+  const { kv, report, config } = options
+  let stored: Profile = emptyProfile()
+  let device: DeviceRecord | undefined
+  let pending: Change[] = []
+  let starting: Promise<void> | undefined
+  let writing = false
+  let channel: BroadcastChannel | undefined
+  let stopped = false
+  let memo: { at: Profile; changes: number; profile: Profile } | undefined
+
+  /** A stored value that will not migrate is discarded, reported, and replaced by an empty profile. */
+  const readable = (raw: unknown): Profile => {
+    if (raw === undefined) return emptyProfile()
+    const result = migrate(raw)
+    if ('profile' in result) return result.profile
+    report('storage', `Discarded an unreadable stored profile (${result.error}).`)
+    return emptyProfile()
+  }
+
+  /** The stored profile with the changes not yet written folded in: what reads should see. */
+  const current = (): Profile => {
+    if (!device || pending.length === 0) return stored
+    if (memo?.at !== stored || memo.changes !== pending.length) {
+      const own = stored.devices[device.device] ?? emptyEntry()
+      memo = { at: stored, changes: pending.length, profile: withEntry(stored, device.device, applyChanges(own, pending, config)) }
+    }
+    return memo.profile
+  }
+
+  const post = (type: 'changed' | 'wiped'): void => {
+    try {
+      channel?.postMessage({ type })
+    } catch {
+      // A closed channel: the other tabs will read the database on their next start.
+    }
+  }
+
+  const flush = (): void => {
+    if (stopped || writing || !device || pending.length === 0) return
+    writing = true
+    const id = device.device
+    const batch = pending
+    pending = []
+    kv.update<unknown>('profile', (raw) => {
+      const profile = readable(raw)
+      return withEntry(profile, id, applyChanges(profile.devices[id] ?? emptyEntry(), batch, config))
+    })
+      .then((written) => {
+        stored = written as Profile
+        post('changed')
+      })
+      .catch((error: unknown) => {
+        // Even memory failed: keep the batch so reads still show it.
+        pending = batch.concat(pending)
+        report('storage', 'Could not save the profile.', error)
+      })
+      .finally(() => {
+        writing = false
+        if (pending.length) queueMicrotask(flush)
+      })
+  }
+
+  const schedule = (change: Change): void => {
+    const first = pending.length === 0
+    pending.push(change)
+    if (first && device) queueMicrotask(flush)
+  }
+
+  const reload = (): Promise<void> =>
+    kv.get<unknown>('profile').then((raw) => {
+      stored = readable(raw)
+    })
+
+  const listen = (): void => {
+    if (stopped || channel || typeof BroadcastChannel === 'undefined') return
+    channel = new BroadcastChannel(`attune:${options.site}`)
+    channel.onmessage = (message: MessageEvent<{ type?: string }>) => {
+      if (message.data?.type === 'changed') reload().catch((error: unknown) => report('storage', 'Could not read the profile another tab wrote.', error))
+      if (message.data?.type === 'wiped') {
+        forget()
+        options.onWiped()
+      }
+    }
+  }
+
+  const forget = (): void => {
+    stored = emptyProfile()
+    device = undefined
+    pending = []
+    starting = undefined
+    memo = undefined
+  }
+
+  return {
+    start: () =>
+      (starting ??= kv
+        .update<DeviceRecord>('device', (old) =>
+          old?.schema === 1 && typeof old.device === 'string' ? old : { schema: 1, device: options.uuid(), created: options.now() },
+        )
+        .then((record) => {
+          device = record
+          listen()
+          return reload()
+        })
+        .then(flush)
+        .catch((error: unknown) => report('storage', 'Could not load the profile.', error))),
+    record: schedule,
+    setInterest: (key, value) => schedule((entry) => setInterest(entry, key, value, options.now())),
+    view: (now) => derive(current(), now, config),
+    stored: () => ({ device, profile: current() }),
+    wipe: () => {
+      forget()
+      post('wiped')
+      return kv.wipe()
+    },
+    stop: () => {
+      stopped = true
+      channel?.close()
+      channel = undefined
+      kv.close()
+    },
+  }
+}

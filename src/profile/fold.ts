@@ -1,0 +1,228 @@
+import type { Affinity, DeviceEntry, JsonValue, ProfileConfig, ProfileEvent, RecentItem, Stamped } from './model'
+import { DEFAULT_PROFILE_CONFIG, MAX_RECENT, hasOwn, setOwn } from './model'
+import { byRecency, decay } from './derive'
+
+/** Most affinity keys a device keeps; past it, the smallest decayed scores go first. */
+export const MAX_AFFINITIES = 200
+/** Most traits, and separately most interests, a device keeps; past it, the oldest write goes. */
+export const MAX_STAMPED = 100
+/**
+ * Most `event:<name>` counters a device keeps; past it, new names are not counted (existing ones
+ * and the five built-in counters always are). Sites that put ids in event names cannot grow it.
+ */
+export const MAX_EVENT_COUNTERS = 100
+
+/** Longest dimension value, product id, trait key or variant accepted; longer is junk. */
+const MAX_TEXT = 100
+/** Most products per order, and values per dimension (breadcrumbs), read from one event. */
+const MAX_ITEMS = 50
+
+const COUNTERS: Readonly<Record<string, string>> = {
+  session_started: 'visits',
+  page_viewed: 'page_views',
+  product_viewed: 'product_views',
+  product_added: 'carts',
+  order_completed: 'orders',
+}
+
+// Keys that mean something to JavaScript's object model; never stored under them.
+const FORBIDDEN = ['__proto__', 'constructor', 'prototype']
+
+const isKey = (key: unknown): key is string =>
+  typeof key === 'string' && key.length > 0 && key.length <= MAX_TEXT && !FORBIDDEN.includes(key)
+
+/** A draft entry owned by one fold: sub-objects are copied on first write, then mutated. */
+interface Draft {
+  e: DeviceEntry
+  /** Affinities already copied; their key count then, or -1. */
+  n: number
+  /** Counters already copied. */
+  c: boolean
+}
+
+const resolve = (config: Partial<ProfileConfig> | undefined): ProfileConfig => ({
+  halfLifeMs: config?.halfLifeMs ?? DEFAULT_PROFILE_CONFIG.halfLifeMs,
+  dimensions: config?.dimensions ?? DEFAULT_PROFILE_CONFIG.dimensions,
+  weights: config?.weights ?? DEFAULT_PROFILE_CONFIG.weights,
+})
+
+/** Moves `id` to its place in {@link byRecency} order (the front, unless the event arrived late), capped. */
+const touch = (list: RecentItem[], id: string, ts: number): RecentItem[] => {
+  let t = ts
+  const out: RecentItem[] = []
+  for (const item of list) {
+    if (item.id === id) t = Math.max(t, item.t)
+    else out.push(item)
+  }
+  const item = { id, t }
+  let at = 0
+  while (at < out.length && byRecency(out[at] as RecentItem, item) < 0) at++
+  out.splice(at, 0, item)
+  return out.length > MAX_RECENT ? out.slice(0, MAX_RECENT) : out
+}
+
+const productId = (props: Record<string, unknown>): string | undefined => {
+  const raw = props.product_id ?? props.sku ?? props.id
+  const id = typeof raw === 'number' ? (Number.isFinite(raw) ? String(raw) : '') : typeof raw === 'string' ? raw.trim() : ''
+  return id && id.length <= MAX_TEXT ? id : undefined
+}
+
+/** Adds `w` to every `dimension:value` key one product carries, each key once per product. */
+const collect = (into: Map<string, number>, product: unknown, dimensions: readonly string[], w: number): void => {
+  if (typeof product !== 'object' || product === null) return
+  const seen = new Set<string>()
+  for (const dim of dimensions) {
+    const raw = hasOwn(product, dim) ? (product as Record<string, unknown>)[dim] : undefined
+    const values = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.slice(0, MAX_ITEMS) : []
+    for (const value of values) {
+      if (typeof value !== 'string') continue
+      const clean = value.toLowerCase().trim()
+      const key = `${dim}:${clean}`
+      if (!clean || clean.length > MAX_TEXT || seen.has(key)) continue
+      seen.add(key)
+      into.set(key, (into.get(key) ?? 0) + w)
+    }
+  }
+}
+
+/** Drops the smallest scores (decayed to `now`; ties: the greater key) until within the cap. */
+const prune = (affinities: Record<string, Affinity>, count: number, now: number, halfLifeMs: number): number => {
+  for (; count > MAX_AFFINITIES; count--) {
+    let drop = ''
+    let least = Infinity
+    for (const key of Object.keys(affinities)) {
+      const { s, t } = affinities[key] as Affinity
+      const score = decay(s, t, now, halfLifeMs)
+      if (score < least || (score === least && key > drop)) {
+        least = score
+        drop = key
+      }
+    }
+    delete affinities[drop]
+  }
+  return count
+}
+
+/** Applies one event to a draft. Returns false when the event is ignored altogether. */
+const apply = (d: Draft, event: ProfileEvent, config: ProfileConfig): boolean => {
+  const { name, ts } = event
+  // A NaN time would poison every decayed score for good; such an event is ignored whole.
+  if (typeof name !== 'string' || !name || !Number.isFinite(ts)) return false
+  const props: Record<string, unknown> = typeof event.props === 'object' && event.props !== null ? event.props : {}
+  const e = d.e
+  e.v++
+
+  const builtIn = hasOwn(COUNTERS, name)
+  const counter = builtIn ? (COUNTERS[name] as string) : 'event:' + name
+  const known = hasOwn(e.counters, counter)
+  if (builtIn || known || Object.keys(e.counters).filter((k) => k.startsWith('event:')).length < MAX_EVENT_COUNTERS) {
+    if (!d.c) e.counters = { ...e.counters }
+    d.c = true
+    setOwn(e.counters, counter, (known ? (e.counters[counter] as number) : 0) + 1)
+  }
+
+  if (name === 'product_viewed' || name === 'product_added') {
+    const id = productId(props)
+    if (id !== undefined) {
+      if (name === 'product_viewed') e.viewed = touch(e.viewed, id, ts)
+      else e.carted = touch(e.carted, id, ts)
+    }
+  }
+
+  const w = hasOwn(config.weights, name) ? config.weights[name] : undefined
+  if (typeof w !== 'number' || !Number.isFinite(w) || w === 0) return true
+  const adds = new Map<string, number>()
+  collect(adds, props, config.dimensions, w)
+  if (name === 'order_completed' && Array.isArray(props.products)) {
+    for (const product of props.products.slice(0, MAX_ITEMS)) collect(adds, product, config.dimensions, w)
+  }
+  if (!adds.size) return true
+  if (d.n < 0) {
+    e.affinities = { ...e.affinities }
+    d.n = Object.keys(e.affinities).length
+  }
+  const affinities = e.affinities
+  adds.forEach((add, key) => {
+    const old = hasOwn(affinities, key) ? affinities[key] : undefined
+    if (!old) {
+      d.n++
+      affinities[key] = { s: add, t: ts }
+      return
+    }
+    // A late event (ts before the stored time) is added decayed, rather than rewinding the clock.
+    const t = Math.max(old.t, ts)
+    affinities[key] = { s: decay(old.s, old.t, t, config.halfLifeMs) + decay(add, ts, t, config.halfLifeMs), t }
+  })
+  d.n = prune(affinities, d.n, ts, config.halfLifeMs)
+  return true
+}
+
+/**
+ * Folds a batch of events into a device entry, oldest first. Same result as calling {@link fold}
+ * for each event in turn (so `v` goes up by the number of events used), but copies the entry once.
+ */
+export const foldAll = (
+  entry: DeviceEntry,
+  events: readonly ProfileEvent[],
+  config?: Partial<ProfileConfig>,
+): DeviceEntry => {
+  const d: Draft = { e: { ...entry }, n: -1, c: false }
+  const full = resolve(config)
+  let used = false
+  for (const event of events) used = apply(d, event, full) || used
+  return used ? d.e : entry
+}
+
+/**
+ * Folds one event into a device entry and returns a new entry with `v + 1`: its counter, its
+ * product in the recently viewed or carted list, and its weight added to the affinity of every
+ * configured dimension it carries (`order_completed` also reads each of `props.products`).
+ * The input is not mutated; unchanged parts are shared with it. An event without a string name
+ * or a finite `ts` is ignored and the input returned as is.
+ */
+export const fold = (entry: DeviceEntry, event: ProfileEvent, config?: Partial<ProfileConfig>): DeviceEntry =>
+  foldAll(entry, [event], config)
+
+const stamp =
+  (field: 'traits' | 'interests') =>
+  (entry: DeviceEntry, key: string, value: JsonValue | undefined, now: number): DeviceEntry => {
+    if (!isKey(key) || !Number.isFinite(now)) return entry
+    const map: Record<string, Stamped> = { ...entry[field] }
+    // No `v` is a removal that still wins over older values from other devices.
+    setOwn(map, key, value === undefined ? { t: now } : { v: value, t: now })
+    const keys = Object.keys(map)
+    if (keys.length > MAX_STAMPED) {
+      // The oldest other write goes (ties: the smaller key); never the one just made.
+      let oldest = ''
+      let least = Infinity
+      for (const k of keys) {
+        const t = (map[k] as Stamped).t
+        if (k !== key && (t < least || (t === least && k < oldest))) {
+          least = t
+          oldest = k
+        }
+      }
+      delete map[oldest]
+    }
+    return { ...entry, v: entry.v + 1, [field]: map }
+  }
+
+/**
+ * Records a preference the shopper stated (zero-party data) at time `now`; `undefined` removes it.
+ * At most {@link MAX_STAMPED} are kept, the oldest write going first. Returns a new entry with
+ * `v + 1`, or the input itself when the key is unusable (empty, over 100 characters, `__proto__`…).
+ * The value must be JSON; checking it is the caller's job, at the edge.
+ */
+export const setInterest = stamp('interests')
+
+/** Records a fact the site set, with the same rules as {@link setInterest}. */
+export const setTrait = stamp('traits')
+
+/**
+ * Records this device's variant for an experiment. Sticky: an existing assignment is kept and the
+ * input returned as is; otherwise a new entry with `v + 1`. Across devices the earliest wins.
+ */
+export const assignExperiment = (entry: DeviceEntry, key: string, variant: string, now: number): DeviceEntry =>
+  !isKey(key) || hasOwn(entry.experiments, key) || typeof variant !== 'string' || !variant || variant.length > MAX_TEXT || !Number.isFinite(now)
+    ? entry
+    : { ...entry, v: entry.v + 1, experiments: { ...entry.experiments, [key]: { variant, t: now } } }
