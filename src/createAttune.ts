@@ -223,7 +223,7 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
     },
     profile: {
       get: () => profile.view(now()),
-      export: () => Promise.resolve().then(exported),
+      export: () => profile.loaded().then(exported),
       delete: () => {
         withdraw()
         return wiping

@@ -55,15 +55,16 @@ export interface ResolvedOptions {
   profile: Partial<ProfileConfig>
 }
 
-const KNOWN = ['site', 'endpoint', 'consent', 'fetch', 'now', 'storage', 'debug', 'autoTrack', 'profile'] as const
+const KNOWN = ['site', 'endpoint', 'consent', 'fetch', 'now', 'storage', 'debug', 'autoTrack', 'profile']
 const SITE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]']
 
 const show = (value: unknown): string =>
-  typeof value === 'function' ? 'a function' : typeof value === 'string' ? JSON.stringify(value) : String(value)
+  typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value)
 
-const fail = (message: string): never => {
-  throw new TypeError(`attune: ${message}`)
+/** Every complaint has one shape: which option, what to write, what was written. */
+const fail = (name: string, want: string, got: unknown): never => {
+  throw new TypeError(`attune: ${name ? `option "${name}"` : 'createAttune(options)'} must be ${want}; got ${show(got)}.`)
 }
 
 /** Levenshtein distance, to suggest the option the caller probably meant. */
@@ -79,80 +80,68 @@ const distance = (a: string, b: string): number => {
   return row[b.length]!
 }
 
-const checkKeys = (object: object, known: readonly string[], where: string): void => {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue
-    const near = known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2)
-    fail(`unknown ${where} "${key}". ${near ? `Did you mean "${near}"? ` : ''}Known: ${known.join(', ')}.`)
-  }
-}
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-const checkEndpoint = (value: unknown): string => {
-  const hint = `option "endpoint" must be the https URL of your attune server, e.g. endpoint: 'https://p.example.com'`
-  if (typeof value !== 'string') return fail(`${hint}; got ${show(value)}.`)
-  let url: URL
+/** An object option with only `known` keys (an unknown key gets a "did you mean"), or undefined. */
+const checkObject = (name: string, value: unknown, known: readonly string[], example: string): Record<string, unknown> => {
+  if (value === undefined) return {}
+  if (!isObject(value)) return fail(name, `an object like ${example}`, value)
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue
+    const lower = key.toLowerCase()
+    const near = known.find((k) => distance(k.toLowerCase(), lower) <= 2 || k.toLowerCase().startsWith(lower))
+    throw new TypeError(`attune: unknown option "${name ? name + '.' : ''}${key}".${near ? ` Did you mean "${near}"?` : ''} Known: ${known.join(', ')}.`)
+  }
+  return value
+}
+
+const checkEndpoint = (value: unknown): string | undefined => {
+  if (value === undefined) return undefined
+  let url: URL | undefined
   try {
-    url = new URL(value)
+    url = new URL(value as string)
   } catch {
-    return fail(`${hint}; got ${show(value)}, which is not an absolute URL.`)
+    // Reported below with the rest.
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCAL_HOSTS.includes(url.hostname))) {
-    fail(`${hint} (http: only for localhost); got ${show(value)}.`)
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    fail(`${hint} with no credentials, query or fragment; got ${show(value)}.`)
+  if (
+    typeof value !== 'string' ||
+    !url ||
+    (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCAL_HOSTS.includes(url.hostname))) ||
+    url.username || url.password || url.search || url.hash
+  ) {
+    return fail('endpoint', `the https URL of your attune server (http: only on localhost; no credentials, query or fragment), e.g. 'https://p.example.com'`, value)
   }
   return url.href.replace(/\/+$/, '')
 }
 
-const checkConsent = (value: unknown): { consentDefault: readonly Purpose[]; respectGpc: boolean } => {
-  if (value === undefined) return { consentDefault: [], respectGpc: true }
-  if (!isObject(value)) return fail(`option "consent" must be an object like { default: [], respectGpc: true }; got ${show(value)}.`)
-  checkKeys(value, ['default', 'respectGpc'], 'consent option')
-  const given = value.default ?? []
-  if (!Array.isArray(given) || !given.every((p) => PURPOSES.includes(p as Purpose))) {
-    fail(`option "consent.default" must be an array of purposes (${PURPOSES.join(', ')}), e.g. default: ['personalization']; got ${JSON.stringify(given)}.`)
-  }
-  return { consentDefault: [...(given as Purpose[])], respectGpc: checkBoolean('consent.respectGpc', value.respectGpc, true) }
-}
-
-const checkBoolean = (name: string, value: unknown, fallback: boolean): boolean => {
-  if (value !== undefined && typeof value !== 'boolean') fail(`option "${name}" must be true or false; got ${show(value)}.`)
-  return (value as boolean | undefined) ?? fallback
-}
+const checkBoolean = (name: string, value: unknown, fallback: boolean): boolean =>
+  value === undefined ? fallback : typeof value === 'boolean' ? value : fail(name, 'true or false', value)
 
 const checkProfile = (value: unknown): Partial<ProfileConfig> => {
-  if (value === undefined) return {}
-  if (!isObject(value)) return fail(`option "profile" must be an object like { halfLifeDays: 14 }; got ${show(value)}.`)
-  checkKeys(value, ['halfLifeDays', 'dimensions', 'weights'], 'profile option')
-  const { halfLifeDays: days, dimensions, weights } = value
+  const { halfLifeDays: days, dimensions, weights } = checkObject('profile', value, ['halfLifeDays', 'dimensions', 'weights'], '{ halfLifeDays: 14 }')
   const config: Partial<ProfileConfig> = {}
   if (days !== undefined) {
-    if (typeof days !== 'number' || !(days > 0) || days > 3650) fail(`option "profile.halfLifeDays" must be a number of days above 0, e.g. halfLifeDays: 14; got ${show(days)}.`)
+    if (typeof days !== 'number' || !(days > 0 && days <= 3650)) fail('profile.halfLifeDays', 'a number of days above 0, e.g. 14', days)
     config.halfLifeMs = (days as number) * 864e5
   }
   if (dimensions !== undefined) {
-    if (!Array.isArray(dimensions) || !dimensions.every((d) => typeof d === 'string' && d !== '')) {
-      fail(`option "profile.dimensions" must be an array of product prop names, e.g. dimensions: ['category', 'brand']; got ${JSON.stringify(dimensions)}.`)
+    if (!Array.isArray(dimensions) || !dimensions.every((d) => typeof d === 'string' && d)) {
+      fail('profile.dimensions', "an array of product prop names, e.g. ['category', 'brand']", dimensions)
     }
     config.dimensions = [...(dimensions as string[])]
   }
   if (weights !== undefined) {
-    if (!isObject(weights) || !Object.values(weights).every((w) => typeof w === 'number' && Number.isFinite(w))) {
-      fail(`option "profile.weights" must map event names to numbers, e.g. weights: { product_viewed: 1 }; got ${JSON.stringify(weights)}.`)
+    if (!isObject(weights) || !Object.values(weights).every(Number.isFinite)) {
+      fail('profile.weights', 'event names mapped to numbers, e.g. { product_viewed: 1 }', weights)
     }
     config.weights = { ...(weights as Record<string, number>) }
   }
   return config
 }
 
-const checkFunction = <F>(name: string, value: unknown, example: string): F | undefined => {
-  if (value !== undefined && typeof value !== 'function') fail(`option "${name}" must be a function, e.g. ${name}: ${example}; got ${show(value)}.`)
-  return value as F | undefined
-}
+const checkFunction = <F>(name: string, value: unknown): F | undefined =>
+  value === undefined || typeof value === 'function' ? (value as F | undefined) : fail(name, 'a function', value)
 
 /**
  * Checks what the page passed to `createAttune` and fills in defaults. Throws a `TypeError`
@@ -160,19 +149,22 @@ const checkFunction = <F>(name: string, value: unknown, example: string): F | un
  * mistakes, caught on their first page load rather than in a shopper's browser later.
  */
 export const resolveOptions = (input: unknown): ResolvedOptions => {
-  if (!isObject(input)) return fail(`createAttune(options) needs an options object, e.g. createAttune({ site: 'shop-1' }); got ${show(input)}.`)
-  checkKeys(input, KNOWN, 'option')
-  const { site, endpoint, storage = 'indexeddb' } = input
-  if (typeof site !== 'string' || !SITE.test(site)) {
-    fail(`option "site" must be your site id (1–64 letters, digits, "-" or "_"), e.g. site: 'shop-1'; got ${show(site)}.`)
+  if (!isObject(input)) return fail('', "an object, as in createAttune({ site: 'shop-1' })", input)
+  const { site, storage = 'indexeddb' } = checkObject('', input, KNOWN, '')
+  const consent = checkObject('consent', input.consent, ['default', 'respectGpc'], "{ default: ['personalization'] }")
+  const consentDefault = consent.default ?? []
+  if (typeof site !== 'string' || !SITE.test(site)) fail('site', "your site id: 1–64 letters, digits, - or _, e.g. 'shop-1'", site)
+  if (!Array.isArray(consentDefault) || !consentDefault.every((p) => PURPOSES.includes(p as Purpose))) {
+    fail('consent.default', `an array of purposes: ${PURPOSES.join(', ')}`, consentDefault)
   }
-  if (storage !== 'indexeddb' && storage !== 'memory') fail(`option "storage" must be 'indexeddb' or 'memory'; got ${show(storage)}.`)
+  if (storage !== 'indexeddb' && storage !== 'memory') fail('storage', "'indexeddb' or 'memory'", storage)
   return {
     site: site as string,
-    endpoint: endpoint === undefined ? undefined : checkEndpoint(endpoint),
-    ...checkConsent(input.consent),
-    fetch: checkFunction<typeof fetch>('fetch', input.fetch, 'window.fetch'),
-    now: checkFunction<() => number>('now', input.now, 'Date.now') ?? Date.now,
+    endpoint: checkEndpoint(input.endpoint),
+    consentDefault: [...(consentDefault as Purpose[])],
+    respectGpc: checkBoolean('consent.respectGpc', consent.respectGpc, true),
+    fetch: checkFunction<typeof fetch>('fetch', input.fetch),
+    now: checkFunction<() => number>('now', input.now) ?? Date.now,
     storage: storage as 'indexeddb' | 'memory',
     debug: checkBoolean('debug', input.debug, false),
     autoTrack: checkBoolean('autoTrack', input.autoTrack, true),

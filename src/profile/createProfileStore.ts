@@ -21,6 +21,8 @@ export interface DeviceRecord {
 export interface ProfileStore {
   /** Open storage and load the profile (idempotent). Call only with `personalization` consent. */
   start(): Promise<void>
+  /** Resolves once a started load has finished (at once when not started). */
+  loaded(): Promise<void>
   /** Fold an event into this device's entry (written in the next coalesced transaction). */
   record(event: ProfileEvent): void
   /** Record a stated preference; `undefined` removes it. */
@@ -79,7 +81,8 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   let device: DeviceRecord | undefined
   let pending: Change[] = []
   let starting: Promise<void> | undefined
-  let writing = false
+  /** The batch in the transaction now running: no longer pending, not yet stored. */
+  let writing: Change[] = []
   let channel: BroadcastChannel | undefined
   let stopped = false
   let memo: { at: Profile; changes: number; profile: Profile } | undefined
@@ -95,10 +98,13 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
 
   /** The stored profile with the changes not yet written folded in: what reads should see. */
   const current = (): Profile => {
-    if (!device || pending.length === 0) return stored
-    if (memo?.at !== stored || memo.changes !== pending.length) {
-      const own = stored.devices[device.device] ?? emptyEntry()
-      memo = { at: stored, changes: pending.length, profile: withEntry(stored, device.device, applyChanges(own, pending, config)) }
+    const changes = writing.length + pending.length
+    if (changes === 0) return stored
+    if (memo?.at !== stored || memo.changes !== changes) {
+      // Until the device record is loaded, changes show under a provisional id.
+      const id = device?.device ?? ''
+      const own = applyChanges(stored.devices[id] ?? emptyEntry(), writing.concat(pending), config)
+      memo = { at: stored, changes, profile: withEntry(stored, id, own) }
     }
     return memo.profile
   }
@@ -112,10 +118,9 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   }
 
   const flush = (): void => {
-    if (stopped || writing || !device || pending.length === 0) return
-    writing = true
+    if (stopped || writing.length || !device || pending.length === 0) return
     const id = device.device
-    const batch = pending
+    const batch = (writing = pending)
     pending = []
     kv.update<unknown>('profile', (raw) => {
       const profile = readable(raw)
@@ -131,7 +136,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
         report('storage', 'Could not save the profile.', error)
       })
       .finally(() => {
-        writing = false
+        writing = []
         if (pending.length) queueMicrotask(flush)
       })
   }
@@ -163,6 +168,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     stored = emptyProfile()
     device = undefined
     pending = []
+    writing = []
     starting = undefined
     memo = undefined
   }
@@ -180,6 +186,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
         })
         .then(flush)
         .catch((error: unknown) => report('storage', 'Could not load the profile.', error))),
+    loaded: () => starting ?? Promise.resolve(),
     record: schedule,
     setInterest: (key, value) => schedule((entry) => setInterest(entry, key, value, options.now())),
     view: (now) => derive(current(), now, config),

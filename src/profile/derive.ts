@@ -34,7 +34,7 @@ export const unionRecent = (lists: readonly RecentItem[][]): RecentItem[] => {
       }
     }
     if (!head) break
-    at[from]++
+    at[from] = (at[from] as number) + 1
     if (!seen.has(head.id)) {
       seen.add(head.id)
       out.push({ id: head.id, t: head.t })
@@ -61,17 +61,86 @@ const lastWriter = (maps: Record<string, Stamped>[]): Record<string, JsonValue> 
   return out
 }
 
+/** The affinities of one profile, summed per key as of their newest time `r`. */
+interface Summed {
+  /** The affinity maps summed, in device id order; entries are immutable, so identity is enough. */
+  from: Record<string, Affinity>[]
+  /** The half-life they were summed with. */
+  h: number
+  /** The newest `t` among them: every sum is as of this time. */
+  r: number
+  /** Each key once, in first-seen order. */
+  keys: string[]
+  /** The sum for `keys[i]`, as of `r`. */
+  sums: number[]
+}
+
+// Reads far outnumber writes (every slot decision derives), and between writes only `now` moves.
+// Summing every key once at the newest time lets a derive at any later `now` decay them all
+// with one exp and a multiply each. One slot: the profile being read is nearly always the last.
+let last: Summed | undefined
+
+const summed = (from: Record<string, Affinity>[], h: number): Summed => {
+  if (last && last.h === h && last.from.length === from.length && last.from.every((map, i) => map === from[i])) return last
+  const keyLists = from.map((map) => Object.keys(map))
+  let r = -Infinity
+  from.forEach((map, d) => {
+    for (const key of keyLists[d] as string[]) r = Math.max(r, (map[key] as Affinity).t)
+  })
+  const total = new Map<string, number>()
+  from.forEach((map, d) => {
+    for (const key of keyLists[d] as string[]) {
+      const { s, t } = map[key] as Affinity
+      total.set(key, (total.get(key) ?? 0) + decay(s, t, r, h))
+    }
+  })
+  const keys: string[] = []
+  const sums: number[] = []
+  total.forEach((sum, key) => keys.push(key) && sums.push(sum))
+  return (last = { from, h, r, keys, sums })
+}
+
+/** Sum over devices of each score decayed to `now`, without the ones under {@link FLOOR}. */
+const affinitiesAt = (from: Record<string, Affinity>[], now: number, h: number): Record<string, number> => {
+  const out: Record<string, number> = {}
+  const { r, keys, sums } = summed(from, h)
+  if (now >= r) {
+    const factor = decay(1, r, now, h)
+    for (let i = 0; i < keys.length; i++) {
+      const score = (sums[i] as number) * factor
+      const key = keys[i] as string
+      // A plain store where it is safe: the shared helper's store is megamorphic, and slow.
+      if (score < FLOOR) continue
+      if (key === '__proto__') setOwn(out, key, score)
+      else out[key] = score
+    }
+    return out
+  }
+  // Some score is stamped after `now` (a clock running ahead) and must not grow: key by key.
+  const exact = new Map<string, number>()
+  for (const map of from) {
+    for (const key of Object.keys(map)) {
+      const { s, t } = map[key] as Affinity
+      exact.set(key, (exact.get(key) ?? 0) + decay(s, t, now, h))
+    }
+  }
+  exact.forEach((score, key) => score >= FLOOR && setOwn(out, key, score))
+  return out
+}
+
 /**
  * The profile as the SDK reads it at time `now`: counters summed, affinities decayed and summed,
  * recent lists unioned, traits and interests by last writer, experiments by first assignment.
- * Pure and cheap (it walks only the bounded per-device maps), so it runs on every read.
- * Trait and interest values are shared with the profile: treat the view as read-only.
+ * Pure and cheap (it walks only the bounded per-device maps, and remembers the last profile's
+ * summed affinities), so it runs on every read. That memo relies on entries never being mutated
+ * in place, which `fold` and `merge` guarantee. Trait and interest values are shared with the
+ * profile: treat the view as read-only.
  */
 export const derive = (profile: Profile, now: number, config?: Partial<ProfileConfig>): ProfileView => {
   const halfLife = config?.halfLifeMs ?? DEFAULT_PROFILE_CONFIG.halfLifeMs
   const ids = Object.keys(profile.devices).sort()
   const counters: Record<string, number> = {}
-  const sums = new Map<string, number>()
+  const affinities: Record<string, Affinity>[] = []
   const experiments: Record<string, string> = {}
   const firstAt = new Map<string, number>()
   const viewed: RecentItem[][] = []
@@ -84,11 +153,7 @@ export const derive = (profile: Profile, now: number, config?: Partial<ProfileCo
     for (const key of Object.keys(entry.counters)) {
       setOwn(counters, key, (hasOwn(counters, key) ? (counters[key] as number) : 0) + (entry.counters[key] as number))
     }
-    const affinities = entry.affinities
-    for (const key of Object.keys(affinities)) {
-      const { s, t } = affinities[key] as Affinity
-      sums.set(key, (sums.get(key) ?? 0) + decay(s, t, now, halfLife))
-    }
+    affinities.push(entry.affinities)
     // Ascending ids and a strict `<`: on equal times the smaller id, seen first, keeps it.
     for (const key of Object.keys(entry.experiments)) {
       const { variant, t } = entry.experiments[key] as Assignment
@@ -103,11 +168,9 @@ export const derive = (profile: Profile, now: number, config?: Partial<ProfileCo
     traits.push(entry.traits)
     interests.push(entry.interests)
   }
-  const affinities: Record<string, number> = {}
-  sums.forEach((sum, key) => sum >= FLOOR && setOwn(affinities, key, sum))
   return {
     counters,
-    affinities,
+    affinities: affinitiesAt(affinities, now, halfLife),
     viewed: unionRecent(viewed),
     carted: unionRecent(carted),
     traits: lastWriter(traits),

@@ -1,5 +1,5 @@
 import type { Affinity, Assignment, DeviceEntry, JsonValue, Profile, RecentItem, Stamped } from './model'
-import { PROFILE_SCHEMA, setOwn } from './model'
+import { FORBIDDEN_KEYS, PROFILE_SCHEMA, setOwn } from './model'
 import { byRecency, unionRecent } from './derive'
 import { canonical } from './merge'
 
@@ -30,9 +30,6 @@ export interface ProfileV0 {
 /** Deepest trait or interest value accepted; deeper (or cyclic) values are dropped. */
 const MAX_DEPTH = 16
 
-// Keys that mean something to JavaScript's object model; never stored under them.
-const FORBIDDEN = ['__proto__', 'constructor', 'prototype']
-
 type Rec = Record<string, unknown>
 
 // toString rather than a prototype check: records from another realm (an iframe) are fine too.
@@ -62,7 +59,7 @@ const json = (x: unknown, depth: number): JsonValue | undefined => {
   if (!isRecord(x)) return undefined
   const out: Record<string, JsonValue> = {}
   for (const key of Object.keys(x)) {
-    const clean = FORBIDDEN.includes(key) ? undefined : json(x[key], depth + 1)
+    const clean = FORBIDDEN_KEYS.includes(key) ? undefined : json(x[key], depth + 1)
     if (clean === undefined) return undefined
     out[key] = clean
   }
@@ -75,7 +72,7 @@ const map = <T>(raw: unknown, where: string, item: (x: unknown) => T | undefined
   if (raw === undefined) return out
   if (!isRecord(raw)) return fail(`${where} must be an object`)
   for (const key of Object.keys(raw)) {
-    const clean = key && !FORBIDDEN.includes(key) ? item(raw[key]) : undefined
+    const clean = key && !FORBIDDEN_KEYS.includes(key) ? item(raw[key]) : undefined
     if (clean !== undefined) out[key] = clean
   }
   return out
@@ -132,13 +129,13 @@ export const migrate = (raw: unknown): { profile: Profile } | { error: string } 
     const devices: Record<string, DeviceEntry> = {}
     if (raw.schema === undefined && 'deviceId' in raw) {
       const id = raw.deviceId
-      if (!isId(id) || FORBIDDEN.includes(id)) return { error: 'v0 profile: deviceId must be a usable string' }
+      if (!isId(id) || FORBIDDEN_KEYS.includes(id)) return { error: 'v0 profile: deviceId must be a usable string' }
       setOwn(devices, id, entry(raw, 'v0 profile', 1))
     } else {
       if (raw.schema !== PROFILE_SCHEMA) return { error: `unsupported profile schema: ${typeof raw.schema === 'number' ? raw.schema : typeof raw.schema}` }
       if (!isRecord(raw.devices)) return { error: 'profile.devices must be an object' }
       for (const id of Object.keys(raw.devices)) {
-        if (isId(id) && !FORBIDDEN.includes(id)) devices[id] = entry(raw.devices[id], `profile.devices[${JSON.stringify(id)}]`)
+        if (isId(id) && !FORBIDDEN_KEYS.includes(id)) devices[id] = entry(raw.devices[id], `profile.devices[${JSON.stringify(id)}]`)
       }
     }
     return { profile: { schema: PROFILE_SCHEMA, devices } }

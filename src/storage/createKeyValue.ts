@@ -79,7 +79,8 @@ export const createKeyValue = ({ name, kind, report }: KeyValueOptions): KeyValu
   /** Runs `op` on the current store; on failure, once on memory. Remembers what it saw. */
   const run = <T>(key: string, op: (kv: KeyValue) => Promise<T>): Promise<T> => {
     const kv = use()
-    return op(kv)
+    // `new Promise` turns a synchronous throw from the browser into a rejection like any other.
+    return new Promise<T>((resolve) => resolve(op(kv)))
       .catch((error: unknown) => (kv === fallback ? Promise.reject(error) : op(degrade(error))))
       .then((value) => {
         seen.set(key, value)
@@ -92,7 +93,7 @@ export const createKeyValue = ({ name, kind, report }: KeyValueOptions): KeyValu
     wipe: () => {
       seen.clear()
       const kv = use()
-      return kv.wipe().catch((error: unknown) => {
+      return new Promise<void>((resolve) => resolve(kv.wipe())).catch((error: unknown) => {
         if (kv !== fallback) report('storage', 'Could not delete the IndexedDB database.', error)
       })
     },

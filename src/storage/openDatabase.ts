@@ -10,12 +10,6 @@ export interface Database {
   destroy(): Promise<void>
 }
 
-const request = <T>(req: IDBRequest<T> | IDBOpenDBRequest): Promise<T> =>
-  new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result as T)
-    req.onerror = () => reject(req.error)
-  })
-
 /** A transaction on a connection that is closing throws InvalidStateError: reopen once and retry. */
 const isClosing = (error: unknown): boolean => (error as DOMException | undefined)?.name === 'InvalidStateError'
 
@@ -31,22 +25,29 @@ export const openDatabase = (name: string, version: number, stores: readonly str
   let connection: Promise<IDBDatabase> | undefined
   const open = (): Promise<IDBDatabase> => {
     if (connection) return connection
-    const req = indexedDB.open(name, version)
-    req.onupgradeneeded = () => {
-      for (const store of stores) if (!req.result.objectStoreNames.contains(store)) req.result.createObjectStore(store)
-    }
-    const opened = (connection = request<IDBDatabase>(req))
-    opened.then(
+    // Inside the executor, so `open` throwing (InvalidStateError in some private modes) rejects.
+    const opened: Promise<IDBDatabase> = new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name, version)
+      req.onupgradeneeded = () => {
+        for (const store of stores) if (!req.result.objectStoreNames.contains(store)) req.result.createObjectStore(store)
+      }
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+    }).then(
       (db) => {
         db.onclose = () => forget(opened)
         db.onversionchange = () => {
           db.close()
           forget(opened)
         }
+        return db
       },
-      () => forget(opened),
+      (error: unknown) => {
+        forget(opened)
+        throw error
+      },
     )
-    return opened
+    return (connection = opened)
   }
   const forget = (which: Promise<IDBDatabase>): void => {
     if (connection === which) connection = undefined
@@ -67,7 +68,11 @@ export const openDatabase = (name: string, version: number, stores: readonly str
     close,
     destroy: () => {
       close()
-      return request(indexedDB.deleteDatabase(name)).then(() => {})
+      return new Promise((resolve, reject) => {
+        const req = indexedDB.deleteDatabase(name)
+        req.onsuccess = () => resolve()
+        req.onerror = () => reject(req.error)
+      })
     },
   }
 }

@@ -1,6 +1,7 @@
+import 'fake-indexeddb/auto'
 import { IDBFactory } from 'fake-indexeddb'
 
-/** A brand-new, empty IndexedDB for the next test (fake-indexeddb, a faithful implementation). */
+/** Installs fake-indexeddb's globals (IDBDatabase…) and gives the next test a brand-new, empty IndexedDB. */
 export const freshIndexedDb = (): IDBFactory => {
   const factory = new IDBFactory()
   globalThis.indexedDB = factory

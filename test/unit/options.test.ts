@@ -3,29 +3,35 @@ import { createAttune } from '../../src/index'
 import { resolveOptions } from '../../src/options'
 
 const rejects: Array<[string, unknown, RegExp]> = [
-  ['no options at all', undefined, /needs an options object, e.g. createAttune\(\{ site: 'shop-1' \}\)/],
-  ['options that are not an object', 'shop-1', /needs an options object/],
-  ['a missing site', {}, /option "site" must be your site id .* e\.g\. site: 'shop-1'; got undefined/],
+  ['no options at all', undefined, /createAttune\(options\) must be an object, as in createAttune\(\{ site: 'shop-1' \}\); got undefined/],
+  ['options that are not an object', 'shop-1', /createAttune\(options\) must be an object/],
+  ['a missing site', {}, /option "site" must be your site id: 1–64 letters, digits, - or _, e\.g\. 'shop-1'; got undefined/],
   ['an empty site', { site: '' }, /option "site"/],
   ['a site with spaces', { site: 'my shop' }, /option "site".*got "my shop"/],
   ['a site longer than 64 characters', { site: 'a'.repeat(65) }, /option "site"/],
   ['a misspelt option, with a suggestion', { site: 's', endpiont: 'https://x.test' }, /unknown option "endpiont"\. Did you mean "endpoint"\?/],
   ['an unknown option, listing the known ones', { site: 's', colour: 1 }, /unknown option "colour"\. Known: site, endpoint/],
-  ['a plain-http endpoint', { site: 's', endpoint: 'http://p.example.com' }, /option "endpoint" must be the https URL .*\(http: only for localhost\)/],
-  ['a relative endpoint', { site: 's', endpoint: '/collect' }, /not an absolute URL/],
-  ['an endpoint with credentials', { site: 's', endpoint: 'https://u:p@p.example.com' }, /no credentials, query or fragment/],
-  ['an endpoint with a query', { site: 's', endpoint: 'https://p.example.com/?k=1' }, /no credentials, query or fragment/],
+  ['a plain-http endpoint', { site: 's', endpoint: 'http://p.example.com' }, /option "endpoint" must be the https URL of your attune server \(http: only on localhost; no credentials, query or fragment\), e\.g\. 'https:\/\/p\.example\.com'; got "http:\/\/p\.example\.com"/],
+  ['a relative endpoint', { site: 's', endpoint: '/collect' }, /option "endpoint".*got "\/collect"/],
+  ['an endpoint with credentials', { site: 's', endpoint: 'https://u:p@p.example.com' }, /option "endpoint".*got "https:\/\/u:p@/],
+  ['an endpoint with a query', { site: 's', endpoint: 'https://p.example.com/?k=1' }, /option "endpoint".*got "https:\/\/p\.example\.com\/\?k=1"/],
   ['a javascript: endpoint', { site: 's', endpoint: 'javascript:alert(1)' }, /option "endpoint"/],
   ['an endpoint that is not a string', { site: 's', endpoint: 42 }, /option "endpoint".*got 42/],
-  ['consent that is not an object', { site: 's', consent: true }, /option "consent" must be an object/],
-  ['an unknown purpose in consent.default', { site: 's', consent: { default: ['ads'] } }, /option "consent\.default" must be an array of purposes \(personalization, measurement, sync\)/],
+  ['consent that is not an object', { site: 's', consent: true }, /option "consent" must be an object like/],
+  ['an unknown purpose in consent.default', { site: 's', consent: { default: ['ads'] } }, /option "consent\.default" must be an array of purposes: personalization, measurement, sync; got \["ads"\]/],
   ['consent.default that is a string', { site: 's', consent: { default: 'personalization' } }, /consent\.default/],
   ['a non-boolean respectGpc', { site: 's', consent: { respectGpc: 'no' } }, /option "consent\.respectGpc" must be true or false/],
-  ['an unknown consent option', { site: 's', consent: { defualt: [] } }, /unknown consent option "defualt"\. Did you mean "default"\?/],
-  ['a fetch that is not a function', { site: 's', fetch: 'fetch' }, /option "fetch" must be a function, e\.g\. fetch: window\.fetch/],
+  ['an unknown consent option', { site: 's', consent: { defualt: [] } }, /unknown option "consent\.defualt"\. Did you mean "default"\?/],
+  ['a fetch that is not a function', { site: 's', fetch: 'fetch' }, /option "fetch" must be a function; got "fetch"/],
   ['a now that is not a function', { site: 's', now: 5 }, /option "now" must be a function/],
   ['an unknown storage', { site: 's', storage: 'localStorage' }, /option "storage" must be 'indexeddb' or 'memory'/],
   ['a non-boolean debug', { site: 's', debug: 'yes' }, /option "debug" must be true or false/],
+  ['a non-boolean autoTrack', { site: 's', autoTrack: 1 }, /option "autoTrack" must be true or false; got 1/],
+  ['profile that is not an object', { site: 's', profile: [] }, /option "profile" must be an object like \{ halfLifeDays: 14 \}/],
+  ['an unknown profile option', { site: 's', profile: { halfLife: 3 } }, /unknown option "profile\.halfLife"\. Did you mean "halfLifeDays"\?/],
+  ['a zero half-life', { site: 's', profile: { halfLifeDays: 0 } }, /option "profile\.halfLifeDays" must be a number of days above 0/],
+  ['dimensions that are not strings', { site: 's', profile: { dimensions: ['category', 3] } }, /option "profile\.dimensions" must be an array of product prop names/],
+  ['weights that are not numbers', { site: 's', profile: { weights: { product_viewed: 'high' } } }, /option "profile\.weights" must be event names mapped to numbers/],
 ]
 
 describe('createAttune(options) rejects bad options with a TypeError that says what to write', () => {
@@ -44,6 +50,8 @@ const accepts: Array<[string, unknown, Partial<ReturnType<typeof resolveOptions>
   ['http on [::1]', { site: 's', endpoint: 'http://[::1]:8787' }, { endpoint: 'http://[::1]:8787' }],
   ['consent defaults and GPC off', { site: 's', consent: { default: ['personalization'], respectGpc: false } }, { consentDefault: ['personalization'], respectGpc: false }],
   ['memory storage and debug', { site: 'S_1', storage: 'memory', debug: true }, { storage: 'memory', debug: true }],
+  ['no auto-tracking', { site: 's', autoTrack: false }, { autoTrack: false }],
+  ['profile learning settings', { site: 's', profile: { halfLifeDays: 7, dimensions: ['category'], weights: { product_viewed: 2 } } }, { profile: { halfLifeMs: 7 * 864e5, dimensions: ['category'], weights: { product_viewed: 2 } } }],
 ]
 
 describe('createAttune(options) accepts good options and fills in defaults', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import type { DeviceEntry, Profile, ProfileView } from '../../../src/profile/model'
 import { DEFAULT_PROFILE_CONFIG, emptyEntry, emptyProfile } from '../../../src/profile/model'
 import { decay, derive } from '../../../src/profile/derive'
@@ -45,6 +46,11 @@ const cases: Case[] = [
     'an affinity stamped in the future counts at its full score',
     { a: { affinities: { 'brand:x': { s: 5, t: NOW + 7 * DAY } } } },
     { affinities: { 'brand:x': 5 } },
+  ],
+  [
+    'a score stamped in the future stays whole while the others decay',
+    { a: { affinities: { 'brand:x': { s: 5, t: NOW + DAY }, 'brand:y': { s: 8, t: NOW - HALF } } }, b: { affinities: { 'brand:x': { s: 2, t: NOW - HALF } } } },
+    { affinities: { 'brand:x': 6, 'brand:y': 4 } },
   ],
   [
     'affinities that decayed under 0.001 are left out',
@@ -148,5 +154,44 @@ describe('derive', () => {
     const view = derive(p, NOW)
     ;(view.viewed[0] as { t: number }).t = 99
     expect(p.devices.a?.viewed[0]?.t).toBe(1)
+  })
+
+  it('gives the same view whatever was derived before it', () => {
+    const p = profileOf({
+      a: { affinities: { 'brand:x': { s: 3, t: NOW - 3 * DAY }, 'brand:y': { s: 1, t: NOW - 40 * DAY } } },
+      b: { affinities: { 'brand:x': { s: 2, t: NOW - DAY } } },
+    })
+    const fresh = derive(structuredClone(p), NOW + 5 * DAY)
+    derive(p, NOW)
+    derive(profileOf({ c: { affinities: { 'brand:z': { s: 1, t: NOW } } } }), NOW)
+    derive(p, NOW + DAY)
+    expect(derive(p, NOW + 5 * DAY)).toStrictEqual(fresh)
+    expect(derive(p, NOW + 5 * DAY, { halfLifeMs: DAY })).toStrictEqual(derive(structuredClone(p), NOW + 5 * DAY, { halfLifeMs: DAY }))
+  })
+
+  it('decays and sums affinities as the per-key formula says, at any time', () => {
+    const time = fc.integer({ min: NOW - 60 * DAY, max: NOW + 2 * DAY })
+    const affinities = fc.dictionary(fc.constantFrom('brand:a', 'brand:b', 'category:c'), fc.record({ s: fc.double({ min: 0, max: 50, noNaN: true }), t: time }))
+    const devices = fc.dictionary(fc.constantFrom('d1', 'd2', 'd3'), affinities, { noNullPrototype: true })
+    fc.assert(
+      fc.property(devices, fc.array(time, { minLength: 1, maxLength: 4 }), (byDevice, times) => {
+        const p = profileOf(Object.fromEntries(Object.entries(byDevice).map(([id, a]) => [id, { affinities: a }])))
+        for (const now of times) {
+          const expected: Record<string, number> = {}
+          for (const a of Object.values(byDevice)) {
+            for (const [key, { s, t }] of Object.entries(a)) expected[key] = (expected[key] ?? 0) + s * 2 ** (-(now - Math.min(t, now)) / HALF)
+          }
+          const got = derive(p, now).affinities
+          for (const [key, sum] of Object.entries(expected)) {
+            // Tolerance only for sums on the 0.001 edge, where rounding may fall either way.
+            if (Math.abs(sum - 0.001) < 1e-12) continue
+            if (sum < 0.001) expect(got[key], key).toBeUndefined()
+            else expect(got[key] as number, key).toBeCloseTo(sum, 9)
+          }
+          expect(Object.keys(got).every((key) => key in expected)).toBe(true)
+        }
+      }),
+      { numRuns: 200 },
+    )
   })
 })

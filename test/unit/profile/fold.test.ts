@@ -84,6 +84,11 @@ describe('fold keeps recently viewed and carted products', () => {
     expect(entry.carted).toEqual([{ id: 'b', t: 20 }, { id: 'c', t: 15 }, { id: 'a', t: 10 }])
   })
 
+  it('orders products seen in the same millisecond by id, as derive expects', () => {
+    const entry = foldAll(emptyEntry(), ['b', 'c', 'a'].map((id) => ev('product_viewed', { product_id: id }, 7)))
+    expect(entry.viewed.map((item) => item.id)).toEqual(['a', 'b', 'c'])
+  })
+
   it(`keeps at most ${MAX_RECENT}, dropping the oldest`, () => {
     const events = Array.from({ length: 60 }, (_, i) => ev('product_viewed', { product_id: `p${i}` }, i))
     const entry = foldAll(emptyEntry(), events)
