@@ -91,24 +91,15 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
   const mask = (state: ConsentState): ConsentState =>
     gpc ? { ...state, measurement: false, sync: false } : state
 
-  const parse = (raw: string | null): ConsentState | undefined => {
-    if (raw === null) return undefined
+  /** The remembered state in `raw` (by default, what this device remembers), if readable. */
+  const read = (raw = options.remember ? localStore()?.getItem(key) : null): ConsentState | undefined => {
+    if (raw == null) return undefined
     try {
-      const record = JSON.parse(raw) as StoredConsent
-      if (record?.v !== 1 || typeof record.purposes !== 'object' || record.purposes === null) throw new Error('bad shape')
-      return { personalization: record.purposes.personalization === true, measurement: record.purposes.measurement === true, sync: record.purposes.sync === true }
+      const { v, purposes: p } = JSON.parse(raw) as StoredConsent
+      if (v !== 1 || typeof p !== 'object' || !p) throw new TypeError('unknown shape')
+      return { personalization: p.personalization === true, measurement: p.measurement === true, sync: p.sync === true }
     } catch (error) {
       report('storage', `Ignored an unreadable consent record under "${key}".`, error)
-      return undefined
-    }
-  }
-
-  const read = (): ConsentState | undefined => {
-    if (!options.remember) return undefined
-    try {
-      return parse(localStore()?.getItem(key) ?? null)
-    } catch (error) {
-      report('storage', 'Could not read the remembered consent; starting denied.', error)
       return undefined
     }
   }
@@ -160,7 +151,7 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
 
   const onStorage = (event: StorageEvent): void => {
     if (event.key !== key && event.key !== null) return
-    decide(parse(event.newValue) ?? DENIED, 'tab')
+    decide(read(event.newValue) ?? DENIED, 'tab')
   }
   const win = typeof window === 'undefined' ? undefined : window
   if (options.remember && win) win.addEventListener('storage', onStorage)

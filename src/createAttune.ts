@@ -2,7 +2,7 @@ import { createConsent, DENIED, PURPOSES, type Consent, type ConsentState } from
 import { createEmitter } from './lib/emitter'
 import { AttuneError, type Report } from './lib/errors'
 import { createUuidv7 } from './lib/uuidv7'
-import { resolveOptions, type AttuneOptions } from './options'
+import { resolveOptions, type AttuneOptions, type ResolvedOptions } from './options'
 import { autoTrack } from './page/autoTrack'
 import { campaignFrom } from './page/utm'
 import { createProfileStore, type DeviceRecord } from './profile/createProfileStore'
@@ -79,13 +79,16 @@ export interface Attune {
  * Until the shopper grants a purpose, the instance writes nothing and sends nothing: events
  * wait in memory and are replayed on grant or forgotten on deny.
  */
-export const createAttune = (input: AttuneOptions): Attune => createInstance(input).attune
+export const createAttune = (input: AttuneOptions): Attune => createInstance(resolveOptions(input)).attune
 
 const EVENT_TYPES: ReadonlyArray<keyof AttuneEvents> = ['ready', 'consent', 'track', 'error']
 
-/** createAttune plus the instance's error channel, for entry points (the script tag) that report too. */
-export const createInstance = (input: AttuneOptions): { attune: Attune; report: Report } => {
-  const options = resolveOptions(input)
+/**
+ * The instance behind createAttune, from options already checked, plus its error channel: the
+ * script tag checks its few `data-attune-*` attributes itself, so the script-tag build does not
+ * carry the validation of options only npm users can pass.
+ */
+export const createInstance = (options: ResolvedOptions): { attune: Attune; report: Report } => {
   const { site, now } = options
   const browser = typeof window !== 'undefined'
   const stops: Array<() => void> = []
@@ -116,7 +119,7 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
   const sessions = createSessions(site, remember, uuid)
   const profile = createProfileStore({
     site,
-    kv: createKeyValue({ name: `attune-${site}`, kind: options.storage, report }),
+    kv: remember ? createKeyValue(`attune-${site}`) : undefined,
     now,
     uuid,
     config: options.profile,
@@ -230,10 +233,15 @@ export const createInstance = (input: AttuneOptions): { attune: Attune; report: 
       },
       setInterest: guard('profile.setInterest', (key: string, value: JsonValue | undefined) => {
         const checked = cleanProps({ value })
-        if (!consent.allows('personalization')) report('bad_call', 'profile.setInterest() needs personalization consent; nothing was stored.')
-        else if (typeof key !== 'string' || !key || key.length > 100) report('bad_call', `profile.setInterest(key, value): key must be a string of 1–100 characters; got ${typeof key}.`)
-        else if (typeof checked === 'string') report('bad_call', `profile.setInterest("${key}", value): ${checked.replace('props', 'the value')}.`)
-        else profile.setInterest(key, checked.value as JsonValue | undefined)
+        const why = !consent.allows('personalization')
+          ? 'needs personalization consent'
+          : typeof key !== 'string' || !key || key.length > 100
+            ? 'needs a key of 1–100 characters'
+            : typeof checked === 'string'
+              ? checked.replace('props', 'the value')
+              : ''
+        if (why) report('bad_call', `profile.setInterest(${JSON.stringify(key)}, value) ${why}; nothing was stored.`)
+        else profile.setInterest(key, (checked as { value?: JsonValue }).value)
       }),
     },
     track,

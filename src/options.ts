@@ -67,18 +67,8 @@ const fail = (name: string, want: string, got: unknown): never => {
   throw new TypeError(`attune: ${name ? `option "${name}"` : 'createAttune(options)'} must be ${want}; got ${show(got)}.`)
 }
 
-/** Levenshtein distance, to suggest the option the caller probably meant. */
-const distance = (a: string, b: string): number => {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    row = next
-  }
-  return row[b.length]!
-}
+const similar = (a: string, b: string): boolean =>
+  a.startsWith(b) || b.startsWith(a) || (a.length === b.length && [...a].sort().join() === [...b].sort().join())
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -89,14 +79,23 @@ const checkObject = (name: string, value: unknown, known: readonly string[], exa
   if (!isObject(value)) return fail(name, `an object like ${example}`, value)
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue
-    const lower = key.toLowerCase()
-    const near = known.find((k) => distance(k.toLowerCase(), lower) <= 2 || k.toLowerCase().startsWith(lower))
+    // Catches the usual slips (case, a prefix, two letters swapped) without an edit-distance table.
+    const near = known.find((k) => similar(k.toLowerCase(), key.toLowerCase()))
     throw new TypeError(`attune: unknown option "${name ? name + '.' : ''}${key}".${near ? ` Did you mean "${near}"?` : ''} Known: ${known.join(', ')}.`)
   }
   return value
 }
 
-const checkEndpoint = (value: unknown): string | undefined => {
+/** The `site` option: a site id, or a TypeError saying how to write one. */
+export const checkSite = (value: unknown): string =>
+  typeof value === 'string' && SITE.test(value) ? value : fail('site', "your site id: 1–64 letters, digits, - or _, e.g. 'shop-1'", value)
+
+/** The `storage` option. */
+export const checkStorage = (value: unknown = 'indexeddb'): 'indexeddb' | 'memory' =>
+  value === 'indexeddb' || value === 'memory' ? value : fail('storage', "'indexeddb' or 'memory'", value)
+
+/** The `endpoint` option, normalised without a trailing slash; undefined stays undefined. */
+export const checkEndpoint = (value: unknown): string | undefined => {
   if (value === undefined) return undefined
   let url: URL | undefined
   try {
@@ -150,22 +149,21 @@ const checkFunction = <F>(name: string, value: unknown): F | undefined =>
  */
 export const resolveOptions = (input: unknown): ResolvedOptions => {
   if (!isObject(input)) return fail('', "an object, as in createAttune({ site: 'shop-1' })", input)
-  const { site, storage = 'indexeddb' } = checkObject('', input, KNOWN, '')
+  checkObject('', input, KNOWN, '')
+  const site = checkSite(input.site)
   const consent = checkObject('consent', input.consent, ['default', 'respectGpc'], "{ default: ['personalization'] }")
   const consentDefault = consent.default ?? []
-  if (typeof site !== 'string' || !SITE.test(site)) fail('site', "your site id: 1–64 letters, digits, - or _, e.g. 'shop-1'", site)
   if (!Array.isArray(consentDefault) || !consentDefault.every((p) => PURPOSES.includes(p as Purpose))) {
     fail('consent.default', `an array of purposes: ${PURPOSES.join(', ')}`, consentDefault)
   }
-  if (storage !== 'indexeddb' && storage !== 'memory') fail('storage', "'indexeddb' or 'memory'", storage)
   return {
-    site: site as string,
+    site,
     endpoint: checkEndpoint(input.endpoint),
     consentDefault: [...(consentDefault as Purpose[])],
     respectGpc: checkBoolean('consent.respectGpc', consent.respectGpc, true),
     fetch: checkFunction<typeof fetch>('fetch', input.fetch),
     now: checkFunction<() => number>('now', input.now) ?? Date.now,
-    storage: storage as 'indexeddb' | 'memory',
+    storage: checkStorage(input.storage),
     debug: checkBoolean('debug', input.debug, false),
     autoTrack: checkBoolean('autoTrack', input.autoTrack, true),
     profile: checkProfile(input.profile),

@@ -1,5 +1,6 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
+import { checkEndpoint, checkSite, checkStorage } from './options'
 
 /**
  * The one-line queue stub a page puts before the script tag, so `attune('track', …)` works
@@ -16,15 +17,19 @@ export interface AttuneCommand {
   loaded?: true
 }
 
-type Handler = (attune: Attune, ...args: unknown[]) => unknown
+type Handler = (attune: Attune, report: Report, ...args: unknown[]) => unknown
 
 const CONSENT_ACTIONS = ['grant', 'deny', 'withdraw', 'get'] as const
 
 const COMMANDS: Record<string, Handler> = {
-  track: (a, name, props) => a.track(name as string, props as never),
-  page: (a, props) => a.page(props as never),
-  on: (a, type, fn) => a.on(type as 'ready', fn as () => void),
-  ready: (a, fn) => a.on('ready', fn as () => void),
+  track: (a, _, name, props) => a.track(name as string, props as never),
+  page: (a, _, props) => a.page(props as never),
+  consent: (a, report, action, purposes) =>
+    CONSENT_ACTIONS.includes(action as 'get')
+      ? a.consent[action as 'grant'](purposes as never)
+      : report('bad_call', `attune('consent', action): action must be one of ${CONSENT_ACTIONS.join(', ')}; got ${String(action)}.`),
+  on: (a, _, type, fn) => a.on(type as 'ready', fn as () => void),
+  ready: (a, _, fn) => a.on('ready', fn as () => void),
   destroy: (a) => a.destroy(),
 }
 
@@ -37,14 +42,9 @@ export const createCommand = (attune: Attune, report: Report): AttuneCommand => 
   const command: AttuneCommand = (name, ...args) => {
     try {
       if (typeof name === 'function') return (name as (a: Attune) => unknown)(attune)
-      if (name === 'consent') {
-        const action = args[0] as (typeof CONSENT_ACTIONS)[number]
-        if (CONSENT_ACTIONS.includes(action)) return attune.consent[action](args[1] as never)
-        return report('bad_call', `attune('consent', action): action must be one of ${CONSENT_ACTIONS.join(', ')}; got ${String(action)}.`)
-      }
       const handler = typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
-      if (handler) return handler(attune, ...args)
-      return report('bad_call', `attune(${JSON.stringify(name) ?? String(name)}) is not a command. Commands: consent, ${Object.keys(COMMANDS).join(', ')}, or a function.`)
+      if (handler) return handler(attune, report, ...args)
+      return report('bad_call', `attune(${JSON.stringify(name) ?? String(name)}) is not a command; use ${Object.keys(COMMANDS).join(', ')} or a function.`)
     } catch (error) {
       return report('callback', 'A function passed to attune() threw; attune went on.', error)
     }
@@ -70,10 +70,16 @@ export const bootScriptTag = (win: Window): void => {
   let instance: ReturnType<typeof createInstance>
   try {
     instance = createInstance({
-      site: data.attuneSite as string,
-      ...(data.attuneEndpoint !== undefined && { endpoint: data.attuneEndpoint }),
-      ...(data.attuneStorage !== undefined && { storage: data.attuneStorage as 'memory' }),
+      site: checkSite(data.attuneSite),
+      endpoint: checkEndpoint(data.attuneEndpoint),
+      storage: checkStorage(data.attuneStorage),
       debug: data.attuneDebug !== undefined && data.attuneDebug !== 'false',
+      consentDefault: [],
+      respectGpc: true,
+      fetch: undefined,
+      now: Date.now,
+      autoTrack: true,
+      profile: {},
     })
   } catch (error) {
     // A wrong attribute is the site developer's mistake: say so once, and leave the page alone.

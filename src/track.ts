@@ -1,4 +1,5 @@
 import type { Report } from './lib/errors'
+import { toJson } from './lib/toJson'
 
 /** JSON-compatible event properties. */
 export type EventProps = { [key: string]: unknown }
@@ -22,9 +23,6 @@ export const MAX_NAME = 200
 /** Largest serialised props accepted, in UTF-8 bytes. */
 export const MAX_PROPS_BYTES = 32 * 1024
 
-// Keys that mean something to JavaScript's object model; the server rejects them too.
-const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype']
-
 const utf8Length = (text: string): number =>
   // Only pay for an encoder when the answer could exceed the limit.
   text.length * 3 <= MAX_PROPS_BYTES ? text.length : new TextEncoder().encode(text).length
@@ -36,23 +34,11 @@ const utf8Length = (text: string): number =>
 export const cleanProps = (props: unknown): EventProps | string => {
   if (props === undefined) return {}
   if (typeof props !== 'object' || props === null || Array.isArray(props)) return 'props must be a plain object'
-  let json: string
-  try {
-    json = JSON.stringify(props, (key, value: unknown) => {
-      if (FORBIDDEN_KEYS.includes(key)) throw new TypeError(`the key "${key}" is not allowed`)
-      const type = typeof value
-      if (type === 'function' || type === 'symbol' || (type === 'number' && !Number.isFinite(value))) {
-        throw new TypeError(`"${key}" is not JSON (${type === 'number' ? String(value) : type})`)
-      }
-      return value
-    })
-  } catch (error) {
-    // Cycles, BigInt and the checks above all land here.
-    return `props are not JSON-serialisable: ${(error as Error).message}`
-  }
-  const bytes = utf8Length(json)
+  const copy = toJson(props)
+  if (typeof copy === 'string') return copy.replace('it is', 'props are')
+  const bytes = utf8Length(copy.text)
   if (bytes > MAX_PROPS_BYTES) return `props are ${bytes} bytes, over the ${MAX_PROPS_BYTES}-byte limit`
-  return JSON.parse(json) as EventProps
+  return copy.json as EventProps
 }
 
 /** Returns why `name` cannot name an event, or undefined when it can. */

@@ -27,8 +27,8 @@ export const createUuidv7 = (now: () => number = Date.now): (() => string) => {
     bytes[6] = 0x70 | (counter >> 8)
     bytes[7] = counter & 0xff
     bytes[8] = 0x80 | (bytes[8]! & 0x3f)
-    let hex = ''
-    for (const b of bytes) hex += (b < 16 ? '0' : '') + b.toString(16)
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+    let id = ''
+    bytes.forEach((b, i) => (id += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + (b + 256).toString(16).slice(1)))
+    return id
   }
 }

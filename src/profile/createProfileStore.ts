@@ -40,7 +40,8 @@ export interface ProfileStore {
 /** Options of {@link createProfileStore}. */
 export interface ProfileStoreOptions {
   site: string
-  kv: KeyValue
+  /** Where to keep the profile; none keeps it in memory for this page only. */
+  kv: KeyValue | undefined
   now(): number
   uuid(): string
   config?: Partial<ProfileConfig>
@@ -74,9 +75,14 @@ const withEntry = (profile: Profile, device: string, entry: DeviceEntry): Profil
  * entry and puts it back, with no `await` in between (idb-keyval `update`), so two tabs folding
  * into the same entry never lose each other's increments. Reads are served from memory and kept
  * current across tabs with a `BroadcastChannel`.
+ *
+ * Any storage failure — no `indexedDB`, `open` refused (Firefox private windows), a connection
+ * that will not reopen, `QuotaExceededError` — switches the store to memory for the rest of the
+ * page, keeping everything it held; it is reported once.
  */
 export const createProfileStore = (options: ProfileStoreOptions): ProfileStore => {
-  const { kv, report, config } = options
+  const { report, config } = options
+  let kv = options.kv
   let stored: Profile = emptyProfile()
   let device: DeviceRecord | undefined
   let pending: Change[] = []
@@ -86,6 +92,8 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   let channel: BroadcastChannel | undefined
   let stopped = false
   let memo: { at: Profile; changes: number; profile: Profile } | undefined
+  /** Bumped by every wipe, so a write or read still in flight cannot bring old data back. */
+  let generation = 0
 
   /** A stored value that will not migrate is discarded, reported, and replaced by an empty profile. */
   const readable = (raw: unknown): Profile => {
@@ -96,15 +104,25 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     return emptyProfile()
   }
 
+  /** Leave storage for memory, once: what the store holds stays, nothing more is written. */
+  const degrade = (error: unknown): void => {
+    if (!kv) return
+    kv.close()
+    kv = undefined
+    report('storage', 'IndexedDB failed; the profile stays in memory for this page.', error)
+  }
+
+  /** This device's entry with `changes` applied, in `profile`. */
+  const applied = (profile: Profile, id: string, changes: readonly Change[]): Profile =>
+    withEntry(profile, id, applyChanges(profile.devices[id] ?? emptyEntry(), changes, config))
+
   /** The stored profile with the changes not yet written folded in: what reads should see. */
   const current = (): Profile => {
     const changes = writing.length + pending.length
     if (changes === 0) return stored
     if (memo?.at !== stored || memo.changes !== changes) {
       // Until the device record is loaded, changes show under a provisional id.
-      const id = device?.device ?? ''
-      const own = applyChanges(stored.devices[id] ?? emptyEntry(), writing.concat(pending), config)
-      memo = { at: stored, changes, profile: withEntry(stored, id, own) }
+      memo = { at: stored, changes, profile: applied(stored, device?.device ?? '', writing.concat(pending)) }
     }
     return memo.profile
   }
@@ -122,20 +140,25 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     const id = device.device
     const batch = (writing = pending)
     pending = []
-    kv.update<unknown>('profile', (raw) => {
-      const profile = readable(raw)
-      return withEntry(profile, id, applyChanges(profile.devices[id] ?? emptyEntry(), batch, config))
-    })
-      .then((written) => {
-        stored = written as Profile
-        post('changed')
-      })
-      .catch((error: unknown) => {
-        // Even memory failed: keep the batch so reads still show it.
-        pending = batch.concat(pending)
-        report('storage', 'Could not save the profile.', error)
-      })
+    const inMemory = (): void => {
+      stored = applied(stored, id, batch)
+    }
+    if (!kv) return void ((writing = []), inMemory())
+    const at = generation
+    kv.update<unknown>('profile', (raw) => applied(readable(raw), id, batch))
+      .then(
+        (written) => {
+          if (at !== generation) return
+          stored = written as Profile
+          post('changed')
+        },
+        (error: unknown) => {
+          degrade(error)
+          if (at === generation) inMemory()
+        },
+      )
       .finally(() => {
+        if (at !== generation) return
         writing = []
         if (pending.length) queueMicrotask(flush)
       })
@@ -147,16 +170,18 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     if (first && device) queueMicrotask(flush)
   }
 
-  const reload = (): Promise<void> =>
-    kv.get<unknown>('profile').then((raw) => {
-      stored = readable(raw)
-    })
+  const reload = (): Promise<void> | undefined => {
+    const at = generation
+    return kv?.get<unknown>('profile').then((raw) => {
+      if (at === generation) stored = readable(raw)
+    }, degrade)
+  }
 
   const listen = (): void => {
     if (stopped || channel || typeof BroadcastChannel === 'undefined') return
     channel = new BroadcastChannel(`attune:${options.site}`)
     channel.onmessage = (message: MessageEvent<{ type?: string }>) => {
-      if (message.data?.type === 'changed') reload().catch((error: unknown) => report('storage', 'Could not read the profile another tab wrote.', error))
+      if (message.data?.type === 'changed') void reload()
       if (message.data?.type === 'wiped') {
         forget()
         options.onWiped()
@@ -165,6 +190,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   }
 
   const forget = (): void => {
+    generation++
     stored = emptyProfile()
     device = undefined
     pending = []
@@ -174,18 +200,23 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   }
 
   return {
-    start: () =>
-      (starting ??= kv
-        .update<DeviceRecord>('device', (old) =>
-          old?.schema === 1 && typeof old.device === 'string' ? old : { schema: 1, device: options.uuid(), created: options.now() },
+    start: () => {
+      const fresh = (old?: DeviceRecord): DeviceRecord =>
+        old?.schema === 1 && typeof old.device === 'string' ? old : { schema: 1, device: options.uuid(), created: options.now() }
+      return (starting ??= (kv ? kv.update('device', fresh) : Promise.reject())
+        .then(
+          (record) => {
+            device = record
+            listen()
+            return reload()
+          },
+          (error: unknown) => {
+            if (error) degrade(error)
+            device = fresh()
+          },
         )
-        .then((record) => {
-          device = record
-          listen()
-          return reload()
-        })
-        .then(flush)
-        .catch((error: unknown) => report('storage', 'Could not load the profile.', error))),
+        .then(flush))
+    },
     loaded: () => starting ?? Promise.resolve(),
     record: schedule,
     setInterest: (key, value) => schedule((entry) => setInterest(entry, key, value, options.now())),
@@ -194,13 +225,17 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     wipe: () => {
       forget()
       post('wiped')
-      return kv.wipe()
+      // Whatever this page could or could not open, an earlier page may have stored data.
+      return (options.kv?.wipe() ?? Promise.resolve()).catch((error: unknown) => {
+        // Not worth a second report when storage already failed on this page.
+        if (kv) report('storage', 'Could not delete the IndexedDB database.', error)
+      })
     },
     stop: () => {
       stopped = true
       channel?.close()
       channel = undefined
-      kv.close()
+      kv?.close()
     },
   }
 }

@@ -15,32 +15,15 @@ export const decay = (score: number, fromT: number, now: number, halfLifeMs: num
 /** The order of recent lists: newest first, ties by id ascending. Every stored list keeps it. */
 export const byRecency = (a: RecentItem, b: RecentItem): number => b.t - a.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
-/**
- * Union of recent lists already in {@link byRecency} order: a merge of their heads, so the first
- * time an id comes up is its newest, and it stops at {@link MAX_RECENT} without sorting anything.
- */
+/** Union of recent lists: each id once, at its newest time, in {@link byRecency} order, capped. */
 export const unionRecent = (lists: readonly RecentItem[][]): RecentItem[] => {
-  const at = lists.map(() => 0)
   const seen = new Set<string>()
-  const out: RecentItem[] = []
-  while (out.length < MAX_RECENT) {
-    let from = -1
-    let head: RecentItem | undefined
-    for (let l = 0; l < lists.length; l++) {
-      const item = (lists[l] as RecentItem[])[at[l] as number]
-      if (item && (!head || byRecency(item, head) < 0)) {
-        head = item
-        from = l
-      }
-    }
-    if (!head) break
-    at[from] = (at[from] as number) + 1
-    if (!seen.has(head.id)) {
-      seen.add(head.id)
-      out.push({ id: head.id, t: head.t })
-    }
-  }
-  return out
+  return lists
+    .flat()
+    .sort(byRecency)
+    .filter((item) => !seen.has(item.id) && seen.add(item.id))
+    .slice(0, MAX_RECENT)
+    .map(({ id, t }) => ({ id, t }))
 }
 
 /**
@@ -61,80 +44,25 @@ const lastWriter = (maps: Record<string, Stamped>[]): Record<string, JsonValue> 
   return out
 }
 
-/** The affinities of one profile, summed per key as of their newest time `r`. */
-interface Summed {
-  /** The affinity maps summed, in device id order; entries are immutable, so identity is enough. */
-  from: Record<string, Affinity>[]
-  /** The half-life they were summed with. */
-  h: number
-  /** The newest `t` among them: every sum is as of this time. */
-  r: number
-  /** Each key once, in first-seen order. */
-  keys: string[]
-  /** The sum for `keys[i]`, as of `r`. */
-  sums: number[]
-}
-
-// Reads far outnumber writes (every slot decision derives), and between writes only `now` moves.
-// Summing every key once at the newest time lets a derive at any later `now` decay them all
-// with one exp and a multiply each. One slot: the profile being read is nearly always the last.
-let last: Summed | undefined
-
-const summed = (from: Record<string, Affinity>[], h: number): Summed => {
-  if (last && last.h === h && last.from.length === from.length && last.from.every((map, i) => map === from[i])) return last
-  const keyLists = from.map((map) => Object.keys(map))
-  let r = -Infinity
-  from.forEach((map, d) => {
-    for (const key of keyLists[d] as string[]) r = Math.max(r, (map[key] as Affinity).t)
-  })
-  const total = new Map<string, number>()
-  from.forEach((map, d) => {
-    for (const key of keyLists[d] as string[]) {
-      const { s, t } = map[key] as Affinity
-      total.set(key, (total.get(key) ?? 0) + decay(s, t, r, h))
-    }
-  })
-  const keys: string[] = []
-  const sums: number[] = []
-  total.forEach((sum, key) => keys.push(key) && sums.push(sum))
-  return (last = { from, h, r, keys, sums })
-}
-
 /** Sum over devices of each score decayed to `now`, without the ones under {@link FLOOR}. */
 const affinitiesAt = (from: Record<string, Affinity>[], now: number, h: number): Record<string, number> => {
-  const out: Record<string, number> = {}
-  const { r, keys, sums } = summed(from, h)
-  if (now >= r) {
-    const factor = decay(1, r, now, h)
-    for (let i = 0; i < keys.length; i++) {
-      const score = (sums[i] as number) * factor
-      const key = keys[i] as string
-      // A plain store where it is safe: the shared helper's store is megamorphic, and slow.
-      if (score < FLOOR) continue
-      if (key === '__proto__') setOwn(out, key, score)
-      else out[key] = score
-    }
-    return out
-  }
-  // Some score is stamped after `now` (a clock running ahead) and must not grow: key by key.
-  const exact = new Map<string, number>()
+  const sums = new Map<string, number>()
   for (const map of from) {
     for (const key of Object.keys(map)) {
       const { s, t } = map[key] as Affinity
-      exact.set(key, (exact.get(key) ?? 0) + decay(s, t, now, h))
+      sums.set(key, (sums.get(key) ?? 0) + decay(s, t, now, h))
     }
   }
-  exact.forEach((score, key) => score >= FLOOR && setOwn(out, key, score))
+  const out: Record<string, number> = {}
+  sums.forEach((score, key) => score >= FLOOR && setOwn(out, key, score))
   return out
 }
 
 /**
  * The profile as the SDK reads it at time `now`: counters summed, affinities decayed and summed,
  * recent lists unioned, traits and interests by last writer, experiments by first assignment.
- * Pure and cheap (it walks only the bounded per-device maps, and remembers the last profile's
- * summed affinities), so it runs on every read. That memo relies on entries never being mutated
- * in place, which `fold` and `merge` guarantee. Trait and interest values are shared with the
- * profile: treat the view as read-only.
+ * Pure and cheap (it walks only the bounded per-device maps), so it runs on every read. Trait
+ * and interest values are shared with the profile: treat the view as read-only.
  */
 export const derive = (profile: Profile, now: number, config?: Partial<ProfileConfig>): ProfileView => {
   const halfLife = config?.halfLifeMs ?? DEFAULT_PROFILE_CONFIG.halfLifeMs

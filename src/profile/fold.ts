@@ -1,5 +1,6 @@
 import type { Affinity, DeviceEntry, JsonValue, ProfileConfig, ProfileEvent, RecentItem, Stamped } from './model'
-import { DEFAULT_PROFILE_CONFIG, FORBIDDEN_KEYS, MAX_RECENT, hasOwn, setOwn } from './model'
+import { FORBIDDEN_KEYS } from '../lib/toJson'
+import { DEFAULT_PROFILE_CONFIG, MAX_RECENT, hasOwn, setOwn } from './model'
 import { byRecency, decay } from './derive'
 
 /** Most affinity keys a device keeps; past it, the smallest decayed scores go first. */
@@ -30,11 +31,12 @@ const isKey = (key: unknown): key is string =>
 
 /** A draft entry owned by one fold: sub-objects are copied on first write, then mutated. */
 interface Draft {
-  e: DeviceEntry
-  /** Affinities already copied; their key count then, or -1. */
-  n: number
+  /** The new entry being built. */
+  _entry: DeviceEntry
+  /** The affinity key count once affinities were copied, or -1 while they are still shared. */
+  _count: number
   /** Counters already copied. */
-  c: boolean
+  _counters: boolean
 }
 
 const resolve = (config: Partial<ProfileConfig> | undefined): ProfileConfig => ({
@@ -43,19 +45,10 @@ const resolve = (config: Partial<ProfileConfig> | undefined): ProfileConfig => (
   weights: config?.weights ?? DEFAULT_PROFILE_CONFIG.weights,
 })
 
-/** Moves `id` to its place in {@link byRecency} order (the front, unless the event arrived late), capped. */
+/** Puts `id` at its place in {@link byRecency} order (the front, unless the event arrived late), capped. */
 const touch = (list: RecentItem[], id: string, ts: number): RecentItem[] => {
-  let t = ts
-  const out: RecentItem[] = []
-  for (const item of list) {
-    if (item.id === id) t = Math.max(t, item.t)
-    else out.push(item)
-  }
-  const item = { id, t }
-  let at = 0
-  while (at < out.length && byRecency(out[at] as RecentItem, item) < 0) at++
-  out.splice(at, 0, item)
-  return out.length > MAX_RECENT ? out.slice(0, MAX_RECENT) : out
+  const old = list.find((item) => item.id === id)
+  return [{ id, t: Math.max(ts, old ? old.t : ts) }, ...list.filter((item) => item !== old)].sort(byRecency).slice(0, MAX_RECENT)
 }
 
 const productId = (props: Record<string, unknown>): string | undefined => {
@@ -82,32 +75,14 @@ const collect = (into: Map<string, number>, product: unknown, dimensions: readon
   }
 }
 
-/**
- * Drops the smallest scores (decayed to `now`; ties: the greater key) until within the cap.
- * One pass computes every score; the few keys over the cap are then picked from plain numbers.
- */
+/** Drops the smallest scores (decayed to `now`; ties: the greater key) until within the cap. */
 const prune = (affinities: Record<string, Affinity>, count: number, now: number, halfLifeMs: number): number => {
   if (count <= MAX_AFFINITIES) return count
-  const keys = Object.keys(affinities)
-  const scores = keys.map((key) => {
-    const { s, t } = affinities[key] as Affinity
-    return decay(s, t, now, halfLifeMs)
-  })
-  for (; count > MAX_AFFINITIES; count--) {
-    let drop = -1
-    for (let i = 0; i < keys.length; i++) {
-      const score = scores[i] as number
-      const least = drop < 0 ? Infinity : (scores[drop] as number)
-      if (score < least || (score === least && (keys[i] as string) > (keys[drop] as string))) drop = i
-    }
-    // Only scores that are not numbers (data that skipped `migrate`) can leave nothing to drop.
-    if (drop < 0) break
-    delete affinities[keys[drop] as string]
-    // Taken out of the running without reshuffling the arrays.
-    scores[drop] = Infinity
-    keys[drop] = ''
-  }
-  return count
+  const ranked = Object.keys(affinities)
+    .map((key): [number, string] => [decay((affinities[key] as Affinity).s, (affinities[key] as Affinity).t, now, halfLifeMs), key])
+    .sort(([a, x], [b, y]) => a - b || (x < y ? 1 : -1))
+  for (const [, key] of ranked.slice(0, count - MAX_AFFINITIES)) delete affinities[key]
+  return MAX_AFFINITIES
 }
 
 /** Applies one event to a draft. Returns false when the event is ignored altogether. */
@@ -116,15 +91,15 @@ const apply = (d: Draft, event: ProfileEvent, config: ProfileConfig): boolean =>
   // A NaN time would poison every decayed score for good; such an event is ignored whole.
   if (typeof name !== 'string' || !name || !Number.isFinite(ts)) return false
   const props: Record<string, unknown> = typeof event.props === 'object' && event.props !== null ? event.props : {}
-  const e = d.e
+  const e = d._entry
   e.v++
 
   const builtIn = hasOwn(COUNTERS, name)
   const counter = builtIn ? (COUNTERS[name] as string) : 'event:' + name
   const known = hasOwn(e.counters, counter)
   if (builtIn || known || Object.keys(e.counters).filter((k) => k.startsWith('event:')).length < MAX_EVENT_COUNTERS) {
-    if (!d.c) e.counters = { ...e.counters }
-    d.c = true
+    if (!d._counters) e.counters = { ...e.counters }
+    d._counters = true
     setOwn(e.counters, counter, (known ? (e.counters[counter] as number) : 0) + 1)
   }
 
@@ -144,23 +119,16 @@ const apply = (d: Draft, event: ProfileEvent, config: ProfileConfig): boolean =>
     for (const product of props.products.slice(0, MAX_ITEMS)) collect(adds, product, config.dimensions, w)
   }
   if (!adds.size) return true
-  if (d.n < 0) {
-    // A loop, not a spread: for objects with many keys (dictionary mode) V8 runs it 2–4× faster.
-    const source = e.affinities
-    const keys = Object.keys(source)
-    const copy: Record<string, Affinity> = {}
-    for (const key of keys) {
-      if (key === '__proto__') setOwn(copy, key, source[key] as Affinity)
-      else copy[key] = source[key] as Affinity
-    }
-    e.affinities = copy
-    d.n = keys.length
+  if (d._count < 0) {
+    // Spread defines own properties, so even a `__proto__` key is copied as data.
+    e.affinities = { ...e.affinities }
+    d._count = Object.keys(e.affinities).length
   }
   const affinities = e.affinities
   adds.forEach((add, key) => {
     const old = hasOwn(affinities, key) ? affinities[key] : undefined
     if (!old) {
-      d.n++
+      d._count++
       affinities[key] = { s: add, t: ts }
       return
     }
@@ -168,7 +136,7 @@ const apply = (d: Draft, event: ProfileEvent, config: ProfileConfig): boolean =>
     const t = Math.max(old.t, ts)
     affinities[key] = { s: decay(old.s, old.t, t, config.halfLifeMs) + decay(add, ts, t, config.halfLifeMs), t }
   })
-  d.n = prune(affinities, d.n, ts, config.halfLifeMs)
+  d._count = prune(affinities, d._count, ts, config.halfLifeMs)
   return true
 }
 
@@ -181,11 +149,11 @@ export const foldAll = (
   events: readonly ProfileEvent[],
   config?: Partial<ProfileConfig>,
 ): DeviceEntry => {
-  const d: Draft = { e: { ...entry }, n: -1, c: false }
+  const d: Draft = { _entry: { ...entry }, _count: -1, _counters: false }
   const full = resolve(config)
   let used = false
   for (const event of events) used = apply(d, event, full) || used
-  return used ? d.e : entry
+  return used ? d._entry : entry
 }
 
 /**
@@ -198,6 +166,7 @@ export const foldAll = (
 export const fold = (entry: DeviceEntry, event: ProfileEvent, config?: Partial<ProfileConfig>): DeviceEntry =>
   foldAll(entry, [event], config)
 
+/* @__NO_SIDE_EFFECTS__ */
 const stamp =
   (field: 'traits' | 'interests') =>
   (entry: DeviceEntry, key: string, value: JsonValue | undefined, now: number): DeviceEntry => {

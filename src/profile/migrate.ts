@@ -1,5 +1,6 @@
-import type { Affinity, Assignment, DeviceEntry, JsonValue, Profile, RecentItem, Stamped } from './model'
-import { FORBIDDEN_KEYS, PROFILE_SCHEMA, setOwn } from './model'
+import type { Affinity, Assignment, DeviceEntry, Profile, RecentItem, Stamped } from './model'
+import { FORBIDDEN_KEYS, toJson } from '../lib/toJson'
+import { PROFILE_SCHEMA, setOwn } from './model'
 import { byRecency, unionRecent } from './derive'
 import { canonical } from './merge'
 
@@ -27,9 +28,6 @@ export interface ProfileV0 {
   experiments: Record<string, Assignment>
 }
 
-/** Deepest trait or interest value accepted; deeper (or cyclic) values are dropped. */
-const MAX_DEPTH = 16
-
 type Rec = Record<string, unknown>
 
 // toString rather than a prototype check: records from another realm (an iframe) are fine too.
@@ -40,30 +38,6 @@ const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 
 /** Stops validation with a reason; `migrate` turns it into `{ error }`. */
 const fail = (reason: string): never => {
   throw new TypeError(reason)
-}
-
-/** A validated copy of a JSON value, or undefined when it is not JSON. */
-const json = (x: unknown, depth: number): JsonValue | undefined => {
-  if (x === null || typeof x === 'string' || typeof x === 'boolean') return x
-  if (isNum(x)) return x
-  if (depth >= MAX_DEPTH) return undefined
-  if (Array.isArray(x)) {
-    const out: JsonValue[] = []
-    for (const item of x) {
-      const clean = json(item, depth + 1)
-      if (clean === undefined) return undefined
-      out.push(clean)
-    }
-    return out
-  }
-  if (!isRecord(x)) return undefined
-  const out: Record<string, JsonValue> = {}
-  for (const key of Object.keys(x)) {
-    const clean = FORBIDDEN_KEYS.includes(key) ? undefined : json(x[key], depth + 1)
-    if (clean === undefined) return undefined
-    out[key] = clean
-  }
-  return out
 }
 
 /** A copy of one map field keeping the items `item` accepts; a missing field is empty. */
@@ -85,8 +59,8 @@ const assignment = (x: unknown): Assignment | undefined =>
 const stamped = (x: unknown): Stamped | undefined => {
   if (!isRecord(x) || !isNum(x.t)) return undefined
   if (x.v === undefined) return { t: x.t }
-  const v = json(x.v, 0)
-  return v === undefined ? undefined : { v, t: x.t }
+  const v = toJson(x.v)
+  return typeof v === 'string' ? undefined : { v: v.json, t: x.t }
 }
 
 /** A recent list kept to its invariants: unique ids (newest time), newest first, capped. */

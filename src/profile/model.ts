@@ -135,8 +135,6 @@ export const emptyEntry = (): DeviceEntry => ({
 /** A profile with no devices. */
 export const emptyProfile = (): Profile => ({ schema: PROFILE_SCHEMA, devices: {} })
 
-/** Keys that mean something to JavaScript's object model: never stored as data (the server rejects them too). */
-export const FORBIDDEN_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype']
 
 const ownProperty = Object.prototype.hasOwnProperty
 

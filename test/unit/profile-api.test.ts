@@ -75,7 +75,7 @@ describe('profile.setInterest()', () => {
 
   it.each([
     ['a value that is not JSON', 'k', () => 1, /the value/],
-    ['an empty key', '', 1, /key must be a string of 1–100 characters/],
+    ['an empty key', '', 1, /needs a key of 1–100 characters/],
   ])('reports %s and stores nothing', async (_n, key, value, message) => {
     const a = await start()
     a.profile.setInterest(key, value as never)

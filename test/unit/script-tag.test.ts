@@ -65,7 +65,7 @@ describe('the script tag', () => {
   })
 
   it.each([
-    ['an unknown command', ['fly', 1], /attune\("fly"\) is not a command/],
+    ['an unknown command', ['fly', 1], /attune\("fly"\) is not a command; use track, page, consent, on, ready, destroy or a function/],
     ['a command that is not a string', [42], /attune\(42\) is not a command/],
     ['an unknown consent action', ['consent', 'maybe'], /action must be one of grant, deny, withdraw, get/],
     ['a prototype name', ['toString'], /is not a command/],

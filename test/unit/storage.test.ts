@@ -72,7 +72,7 @@ describe('when IndexedDB fails, attune keeps working in memory and reports it on
     await new Promise((r) => setTimeout(r, 10))
     expect(ticks(x)).toBe(2)
     expect(storageErrors()).toHaveLength(1)
-    expect(storageErrors()[0]!.message).toMatch(/keeps this page’s profile in memory/)
+    expect(storageErrors()[0]!.message).toMatch(/the profile stays in memory for this page/)
   })
 
   it('when open is refused (InvalidStateError, as in Firefox private windows)', async () => {
