@@ -3,7 +3,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'bench/', '**/node_modules/', 'test-results/'] },
+  { ignores: ['dist/', 'coverage/', 'bench/results/', '**/node_modules/', 'test-results/', '.attune-data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

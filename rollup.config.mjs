@@ -1,5 +1,6 @@
 import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { readdirSync } from 'node:fs'
 
 // One entry per public subpath (package.json "exports"); names mirror src/ so the
@@ -8,7 +9,7 @@ const adapters = readdirSync('src/consent')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => 'consent/' + f.slice(0, -3))
 const input = Object.fromEntries(
-  ['index', 'react/index', 'vitals', 'ui/index', ...adapters].map((name) => [name, `src/${name}.ts`]),
+  ['index', 'auto', 'react/index', 'vitals', 'ui/index', ...adapters].map((name) => [name, `src/${name}.ts`]),
 )
 const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0')
 
@@ -37,7 +38,8 @@ export default [
   },
   {
     input: 'src/browser.ts',
-    plugins: [typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
+    // The tag is one self-contained file: its dependencies (idb-keyval) are bundled in.
+    plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
     output: { file: 'dist/attune.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
   },
 ]

@@ -116,7 +116,7 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
         store.removeItem(key)
       }
     } catch (error) {
-      report('storage', 'Could not remember the consent choice; it holds for this page only.', error)
+      report('storage', 'Could not remember consent beyond this page.', error)
     }
   }
 
@@ -138,13 +138,13 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
   const set = (purposes: Purpose | readonly Purpose[] | undefined, value: boolean, verb: 'grant' | 'deny'): void => {
     const list = toList(purposes)
     if (!list) {
-      report('bad_call', `consent.${verb}() takes a purpose or an array of: ${PURPOSES.join(', ')}; got ${JSON.stringify(purposes)}.`)
+      report('bad_call', `consent.${verb}() takes purposes among ${PURPOSES.join(', ')}; got ${JSON.stringify(purposes)}.`)
       return
     }
     const next = { ...state }
     for (const p of list) next[p] = value
     if (value && gpc && list.some((p) => p !== 'personalization')) {
-      report('bad_call', 'Global Privacy Control is on: measurement and sync stay denied (respectGpc).')
+      report('bad_call', 'Global Privacy Control keeps measurement and sync denied.')
     }
     decide(next, verb)
   }

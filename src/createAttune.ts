@@ -3,7 +3,6 @@ import { createEmitter } from './lib/emitter'
 import { AttuneError, type Report } from './lib/errors'
 import { createUuidv7 } from './lib/uuidv7'
 import { resolveOptions, type AttuneOptions, type ResolvedOptions } from './options'
-import { autoTrack } from './page/autoTrack'
 import { campaignFrom } from './page/utm'
 import { createProfileStore, type DeviceRecord } from './profile/createProfileStore'
 import type { JsonValue, Profile, ProfileView } from './profile/model'
@@ -117,9 +116,10 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
   const uuid = createUuidv7(now)
   const remember = options.storage === 'indexeddb'
   const sessions = createSessions(site, remember, uuid)
+  const kv = remember ? createKeyValue(`attune-${site}`) : undefined
   const profile = createProfileStore({
     site,
-    kv: remember ? createKeyValue(`attune-${site}`) : undefined,
+    kv,
     now,
     uuid,
     config: options.profile,
@@ -129,7 +129,7 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
   })
   stops.push(profile.stop)
 
-  /** An event allowed by consent: into the profile (personalization) and to listeners. */
+  /** An event allowed by consent: into the profile (personalization) and to listeners (`attune/sync` is one). */
   const accept = (event: TrackedEvent): void => {
     if (consent.allows('personalization')) profile.record(event)
     emitter.emit('track', event)
@@ -160,8 +160,8 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
     emitChange: (state) => emitter.emit('consent', state),
     onDecision: (state, previous, cause) => {
       const all = !PURPOSES.some((p) => state[p])
+      // The profile goes with its purpose. Another tab that withdrew already deleted it: this tab only forgets.
       if ((previous.personalization && !state.personalization) || cause === 'withdraw') {
-        // Data kept for a purpose now denied goes. Another tab that withdrew already deleted it.
         wiping = cause === 'tab' ? Promise.resolve() : profile.wipe()
       }
       if (all) sessions.forget()
@@ -186,14 +186,11 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
   if (PURPOSES.some((p) => consent.allows(p))) start()
   constructing = false
 
-  /** Runs `fn` unless destroyed; a bug of ours is reported, never thrown into the page. */
+  /** Runs `fn` unless destroyed (then it does nothing); a bug of ours is reported, never thrown into the page. */
   const guard =
     <A extends unknown[], R>(name: string, fn: (...args: A) => R) =>
     (...args: A): R | undefined => {
-      if (destroyed) {
-        warn(`${name}() after destroy() is ignored.`)
-        return undefined
-      }
+      if (destroyed) return undefined
       try {
         return fn(...args)
       } catch (error) {
@@ -207,7 +204,6 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
   })
   const track = guard('track', tracker.track)
   const withdraw = guard('consent.withdraw', consent.withdraw)
-  if (browser && options.autoTrack) stops.push(autoTrack(window, { page: () => page(), track }))
 
   const exported = (): AttuneExport => {
     const { device, profile: stored } = profile.stored()

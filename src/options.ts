@@ -5,11 +5,6 @@ import type { ProfileConfig } from './profile/model'
 export interface AttuneOptions {
   /** The site id configured on the attune server: 1–64 letters, digits, `-` or `_`. */
   site: string
-  /**
-   * Base URL of the attune server, e.g. `https://p.example.com`. Must be `https:`
-   * (`http:` is allowed for localhost only). Omit it to keep everything on the device.
-   */
-  endpoint?: string
   /** How consent starts before the shopper says anything. */
   consent?: {
     /** Purposes granted by default, where the law lets the site decide so. Default: none. */
@@ -17,19 +12,12 @@ export interface AttuneOptions {
     /** Keep `measurement` and `sync` denied while the browser sends Global Privacy Control. Default: true. */
     respectGpc?: boolean
   }
-  /** The `fetch` to send with (tests and special transports). Default: the global `fetch`. */
-  fetch?: typeof fetch
   /** Clock in epoch milliseconds. Default: `Date.now`. */
   now?: () => number
   /** Where the profile lives: `'indexeddb'` (default) or `'memory'` (nothing outlives the page). */
   storage?: 'indexeddb' | 'memory'
   /** Log what attune does and every caught error to the console. Default: false. */
   debug?: boolean
-  /**
-   * Track page views (SPA navigations included), schema.org products on product pages and
-   * clicks on `[data-attune-track]` by itself. Default: true.
-   */
-  autoTrack?: boolean
   /** How the profile learns. */
   profile?: {
     /** Days after which an affinity counts half. Default: 14. */
@@ -44,18 +32,15 @@ export interface AttuneOptions {
 /** Options with every default filled in. */
 export interface ResolvedOptions {
   site: string
-  endpoint: string | undefined
   consentDefault: readonly Purpose[]
   respectGpc: boolean
-  fetch: typeof fetch | undefined
   now: () => number
   storage: 'indexeddb' | 'memory'
   debug: boolean
-  autoTrack: boolean
   profile: Partial<ProfileConfig>
 }
 
-const KNOWN = ['site', 'endpoint', 'consent', 'fetch', 'now', 'storage', 'debug', 'autoTrack', 'profile']
+const KNOWN = ['site', 'consent', 'now', 'storage', 'debug', 'profile']
 const SITE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]']
 
@@ -67,9 +52,6 @@ const fail = (name: string, want: string, got: unknown): never => {
   throw new TypeError(`attune: ${name ? `option "${name}"` : 'createAttune(options)'} must be ${want}; got ${show(got)}.`)
 }
 
-const similar = (a: string, b: string): boolean =>
-  a.startsWith(b) || b.startsWith(a) || (a.length === b.length && [...a].sort().join() === [...b].sort().join())
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -78,10 +60,7 @@ const checkObject = (name: string, value: unknown, known: readonly string[], exa
   if (value === undefined) return {}
   if (!isObject(value)) return fail(name, `an object like ${example}`, value)
   for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue
-    // Catches the usual slips (case, a prefix, two letters swapped) without an edit-distance table.
-    const near = known.find((k) => similar(k.toLowerCase(), key.toLowerCase()))
-    throw new TypeError(`attune: unknown option "${name ? name + '.' : ''}${key}".${near ? ` Did you mean "${near}"?` : ''} Known: ${known.join(', ')}.`)
+    if (!known.includes(key)) throw new TypeError(`attune: unknown option "${name ? name + '.' : ''}${key}"; the known ones are ${known.join(', ')}.`)
   }
   return value
 }
@@ -139,7 +118,8 @@ const checkProfile = (value: unknown): Partial<ProfileConfig> => {
   return config
 }
 
-const checkFunction = <F>(name: string, value: unknown): F | undefined =>
+/** A function option, or a TypeError. */
+export const checkFunction = <F>(name: string, value: unknown): F | undefined =>
   value === undefined || typeof value === 'function' ? (value as F | undefined) : fail(name, 'a function', value)
 
 /**
@@ -158,14 +138,11 @@ export const resolveOptions = (input: unknown): ResolvedOptions => {
   }
   return {
     site,
-    endpoint: checkEndpoint(input.endpoint),
     consentDefault: [...(consentDefault as Purpose[])],
     respectGpc: checkBoolean('consent.respectGpc', consent.respectGpc, true),
-    fetch: checkFunction<typeof fetch>('fetch', input.fetch),
     now: checkFunction<() => number>('now', input.now) ?? Date.now,
     storage: checkStorage(input.storage),
     debug: checkBoolean('debug', input.debug, false),
-    autoTrack: checkBoolean('autoTrack', input.autoTrack, true),
     profile: checkProfile(input.profile),
   }
 }

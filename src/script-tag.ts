@@ -1,6 +1,7 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
-import { checkEndpoint, checkSite, checkStorage } from './options'
+import { autoTrack } from './auto'
+import { checkSite, checkStorage } from './options'
 
 /**
  * The one-line queue stub a page puts before the script tag, so `attune('track', …)` works
@@ -71,14 +72,11 @@ export const bootScriptTag = (win: Window): void => {
   try {
     instance = createInstance({
       site: checkSite(data.attuneSite),
-      endpoint: checkEndpoint(data.attuneEndpoint),
       storage: checkStorage(data.attuneStorage),
       debug: data.attuneDebug !== undefined && data.attuneDebug !== 'false',
       consentDefault: [],
       respectGpc: true,
-      fetch: undefined,
       now: Date.now,
-      autoTrack: true,
       profile: {},
     })
   } catch (error) {
@@ -86,7 +84,10 @@ export const bootScriptTag = (win: Window): void => {
     console.error(`${(error as Error).message} (read from the data-attune-* attributes of the attune <script>)`)
     return
   }
-  const command = createCommand(instance.attune, instance.report)
+  const { attune, report } = instance
+  // The tag tracks pages, products and clicks by itself, and its destroy undoes that too.
+  const stopTracking = autoTrack(attune)
+  const command = createCommand({ ...attune, destroy: () => (stopTracking(), attune.destroy()) }, report)
   global.attune = command
   for (const args of queued) command(...(Array.from(args) as [unknown]))
 }

@@ -8,6 +8,8 @@ export type AttuneErrorCode =
   | 'callback'
   /** Browser storage was unavailable or failed; attune fell back to memory. */
   | 'storage'
+  /** The server could not be reached or refused data for good. */
+  | 'network'
 
 /**
  * A runtime failure attune caught and degraded around. It is never thrown into the page:

@@ -2,7 +2,7 @@ import type { Report } from '../lib/errors'
 import type { KeyValue } from '../storage/createKeyValue'
 import { derive } from './derive'
 import { foldAll, setInterest } from './fold'
-import { migrate } from './migrate'
+import { readStored } from './readStored'
 import { emptyEntry, emptyProfile, type DeviceEntry, type JsonValue, type Profile, type ProfileConfig, type ProfileEvent, type ProfileView } from './model'
 
 /** A change to this device's entry, waiting to be written: an event, or a stated preference. */
@@ -91,16 +91,15 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   let writing: Change[] = []
   let channel: BroadcastChannel | undefined
   let stopped = false
-  let memo: { at: Profile; changes: number; profile: Profile } | undefined
   /** Bumped by every wipe, so a write or read still in flight cannot bring old data back. */
   let generation = 0
 
   /** A stored value that will not migrate is discarded, reported, and replaced by an empty profile. */
   const readable = (raw: unknown): Profile => {
     if (raw === undefined) return emptyProfile()
-    const result = migrate(raw)
-    if ('profile' in result) return result.profile
-    report('storage', `Discarded an unreadable stored profile (${result.error}).`)
+    const result = readStored(raw)
+    if (typeof result !== 'string') return result
+    report('storage', `Discarded an unreadable stored profile (${result}).`)
     return emptyProfile()
   }
 
@@ -116,16 +115,13 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   const applied = (profile: Profile, id: string, changes: readonly Change[]): Profile =>
     withEntry(profile, id, applyChanges(profile.devices[id] ?? emptyEntry(), changes, config))
 
-  /** The stored profile with the changes not yet written folded in: what reads should see. */
-  const current = (): Profile => {
-    const changes = writing.length + pending.length
-    if (changes === 0) return stored
-    if (memo?.at !== stored || memo.changes !== changes) {
-      // Until the device record is loaded, changes show under a provisional id.
-      memo = { at: stored, changes, profile: applied(stored, device?.device ?? '', writing.concat(pending)) }
-    }
-    return memo.profile
-  }
+  /**
+   * The stored profile with the changes not yet written folded in: what reads should see.
+   * Changes wait for one task at most, so folding them again on a read is cheap. Until the
+   * device record is loaded, they show under a provisional id.
+   */
+  const current = (): Profile =>
+    writing.length + pending.length ? applied(stored, device?.device ?? '', writing.concat(pending)) : stored
 
   const post = (type: 'changed' | 'wiped'): void => {
     try {
@@ -181,9 +177,12 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     if (stopped || channel || typeof BroadcastChannel === 'undefined') return
     channel = new BroadcastChannel(`attune:${options.site}`)
     channel.onmessage = (message: MessageEvent<{ type?: string }>) => {
-      if (message.data?.type === 'changed') void reload()
+      // A tab that has forgotten everything must not reopen (and so recreate) the database.
+      if (message.data?.type === 'changed' && device) void reload()
       if (message.data?.type === 'wiped') {
         forget()
+        // Again from here: a read or write of ours may have raced the other tab's delete.
+        void options.kv?.wipe().catch(() => {})
         options.onWiped()
       }
     }
@@ -196,7 +195,6 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     pending = []
     writing = []
     starting = undefined
-    memo = undefined
   }
 
   return {

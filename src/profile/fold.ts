@@ -39,11 +39,8 @@ interface Draft {
   _counters: boolean
 }
 
-const resolve = (config: Partial<ProfileConfig> | undefined): ProfileConfig => ({
-  halfLifeMs: config?.halfLifeMs ?? DEFAULT_PROFILE_CONFIG.halfLifeMs,
-  dimensions: config?.dimensions ?? DEFAULT_PROFILE_CONFIG.dimensions,
-  weights: config?.weights ?? DEFAULT_PROFILE_CONFIG.weights,
-})
+// Options never carry `undefined` for a setting (resolveOptions leaves it out), so a spread is enough.
+const resolve = (config: Partial<ProfileConfig> | undefined): ProfileConfig => ({ ...DEFAULT_PROFILE_CONFIG, ...config })
 
 /** Puts `id` at its place in {@link byRecency} order (the front, unless the event arrived late), capped. */
 const touch = (list: RecentItem[], id: string, ts: number): RecentItem[] => {
@@ -175,19 +172,8 @@ const stamp =
     // No `v` is a removal that still wins over older values from other devices.
     setOwn(map, key, value === undefined ? { t: now } : { v: value, t: now })
     const keys = Object.keys(map)
-    if (keys.length > MAX_STAMPED) {
-      // The oldest other write goes (ties: the smaller key); never the one just made.
-      let oldest = ''
-      let least = Infinity
-      for (const k of keys) {
-        const t = (map[k] as Stamped).t
-        if (k !== key && (t < least || (t === least && k < oldest))) {
-          least = t
-          oldest = k
-        }
-      }
-      delete map[oldest]
-    }
+    // Over the cap, the oldest other write goes; never the one just made.
+    if (keys.length > MAX_STAMPED) delete map[keys.filter((k) => k !== key).sort((a, b) => (map[a] as Stamped).t - (map[b] as Stamped).t)[0] as string]
     return { ...entry, v: entry.v + 1, [field]: map }
   }
 

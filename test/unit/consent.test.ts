@@ -9,7 +9,7 @@ const NONE = { personalization: false, measurement: false, sync: false }
 
 let instances: Attune[] = []
 const make = (options: Partial<Parameters<typeof createAttune>[0]> = {}): Attune => {
-  const a = createAttune({ site: 'shop-1', autoTrack: false, ...options })
+  const a = createAttune({ site: 'shop-1', ...options })
   instances.push(a)
   return a
 }

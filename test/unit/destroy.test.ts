@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
+import { autoTrack } from '../../src/auto'
 import { createAttune } from '../../src/index'
+import { bootScriptTag } from '../../src/script-tag'
 
 describe('destroy()', () => {
   it('removes every listener it added', async () => {
@@ -25,13 +27,30 @@ describe('destroy()', () => {
     localStorage.clear()
   })
 
-  it('restores the History API it watches for SPA navigations', async () => {
+  it('of the script tag also stops auto-tracking and restores the History API', async () => {
     const { pushState, replaceState } = history
-    const a = createAttune({ site: 'shop-1', storage: 'memory' })
+    const script = document.createElement('script')
+    script.setAttribute('data-attune-site', 'shop-1')
+    script.setAttribute('data-attune-storage', 'memory')
+    document.head.append(script)
+    bootScriptTag(window)
+    const command = (window as { attune?: (...args: unknown[]) => unknown }).attune!
     expect(history.pushState).not.toBe(pushState)
-    await a.destroy()
+    await command('destroy')
     expect(history.pushState).toBe(pushState)
     expect(history.replaceState).toBe(replaceState)
+    Reflect.deleteProperty(window, 'attune')
+    script.remove()
+  })
+
+  it('leaves nothing of attune/auto after its stop', async () => {
+    const { pushState } = history
+    const a = createAttune({ site: 'shop-1', storage: 'memory' })
+    const stop = autoTrack(a)
+    expect(history.pushState).not.toBe(pushState)
+    stop()
+    await a.destroy()
+    expect(history.pushState).toBe(pushState)
   })
 
   it('silences the instance: listeners no longer hear anything and calls do nothing', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createAttune } from '../../src/index'
-import { resolveOptions } from '../../src/options'
+import { checkEndpoint, resolveOptions } from '../../src/options'
 
 const rejects: Array<[string, unknown, RegExp]> = [
   ['no options at all', undefined, /createAttune\(options\) must be an object, as in createAttune\(\{ site: 'shop-1' \}\); got undefined/],
@@ -9,26 +9,18 @@ const rejects: Array<[string, unknown, RegExp]> = [
   ['an empty site', { site: '' }, /option "site"/],
   ['a site with spaces', { site: 'my shop' }, /option "site".*got "my shop"/],
   ['a site longer than 64 characters', { site: 'a'.repeat(65) }, /option "site"/],
-  ['a misspelt option, with a suggestion', { site: 's', endpiont: 'https://x.test' }, /unknown option "endpiont"\. Did you mean "endpoint"\?/],
-  ['an unknown option, listing the known ones', { site: 's', colour: 1 }, /unknown option "colour"\. Known: site, endpoint/],
-  ['a plain-http endpoint', { site: 's', endpoint: 'http://p.example.com' }, /option "endpoint" must be the https URL of your attune server \(http: only on localhost; no credentials, query or fragment\), e\.g\. 'https:\/\/p\.example\.com'; got "http:\/\/p\.example\.com"/],
-  ['a relative endpoint', { site: 's', endpoint: '/collect' }, /option "endpoint".*got "\/collect"/],
-  ['an endpoint with credentials', { site: 's', endpoint: 'https://u:p@p.example.com' }, /option "endpoint".*got "https:\/\/u:p@/],
-  ['an endpoint with a query', { site: 's', endpoint: 'https://p.example.com/?k=1' }, /option "endpoint".*got "https:\/\/p\.example\.com\/\?k=1"/],
-  ['a javascript: endpoint', { site: 's', endpoint: 'javascript:alert(1)' }, /option "endpoint"/],
-  ['an endpoint that is not a string', { site: 's', endpoint: 42 }, /option "endpoint".*got 42/],
+  ['a misspelt option', { site: 's', stroage: 'memory' }, /unknown option "stroage"; the known ones are site, consent, now, storage, debug, profile\./],
+  ['an unknown option', { site: 's', colour: 1 }, /unknown option "colour"; the known ones are site/],
   ['consent that is not an object', { site: 's', consent: true }, /option "consent" must be an object like/],
   ['an unknown purpose in consent.default', { site: 's', consent: { default: ['ads'] } }, /option "consent\.default" must be an array of purposes: personalization, measurement, sync; got \["ads"\]/],
   ['consent.default that is a string', { site: 's', consent: { default: 'personalization' } }, /consent\.default/],
   ['a non-boolean respectGpc', { site: 's', consent: { respectGpc: 'no' } }, /option "consent\.respectGpc" must be true or false/],
-  ['an unknown consent option', { site: 's', consent: { defualt: [] } }, /unknown option "consent\.defualt"\. Did you mean "default"\?/],
-  ['a fetch that is not a function', { site: 's', fetch: 'fetch' }, /option "fetch" must be a function; got "fetch"/],
+  ['an unknown consent option', { site: 's', consent: { defualt: [] } }, /unknown option "consent\.defualt"; the known ones are default, respectGpc\./],
   ['a now that is not a function', { site: 's', now: 5 }, /option "now" must be a function/],
   ['an unknown storage', { site: 's', storage: 'localStorage' }, /option "storage" must be 'indexeddb' or 'memory'/],
   ['a non-boolean debug', { site: 's', debug: 'yes' }, /option "debug" must be true or false/],
-  ['a non-boolean autoTrack', { site: 's', autoTrack: 1 }, /option "autoTrack" must be true or false; got 1/],
   ['profile that is not an object', { site: 's', profile: [] }, /option "profile" must be an object like \{ halfLifeDays: 14 \}/],
-  ['an unknown profile option', { site: 's', profile: { halfLife: 3 } }, /unknown option "profile\.halfLife"\. Did you mean "halfLifeDays"\?/],
+  ['an unknown profile option', { site: 's', profile: { halfLife: 3 } }, /unknown option "profile\.halfLife"; the known ones are halfLifeDays, dimensions, weights\./],
   ['a zero half-life', { site: 's', profile: { halfLifeDays: 0 } }, /option "profile\.halfLifeDays" must be a number of days above 0/],
   ['dimensions that are not strings', { site: 's', profile: { dimensions: ['category', 3] } }, /option "profile\.dimensions" must be an array of product prop names/],
   ['weights that are not numbers', { site: 's', profile: { weights: { product_viewed: 'high' } } }, /option "profile\.weights" must be event names mapped to numbers/],
@@ -42,15 +34,8 @@ describe('createAttune(options) rejects bad options with a TypeError that says w
 })
 
 const accepts: Array<[string, unknown, Partial<ReturnType<typeof resolveOptions>>]> = [
-  ['just a site, with defaults', { site: 'shop-1' }, { site: 'shop-1', endpoint: undefined, storage: 'indexeddb', debug: false, respectGpc: true, consentDefault: [] }],
-  ['an https endpoint, trailing slash dropped', { site: 's', endpoint: 'https://p.example.com/' }, { endpoint: 'https://p.example.com' }],
-  ['an https endpoint with a path', { site: 's', endpoint: 'https://example.com/attune/' }, { endpoint: 'https://example.com/attune' }],
-  ['http on localhost', { site: 's', endpoint: 'http://localhost:8787' }, { endpoint: 'http://localhost:8787' }],
-  ['http on 127.0.0.1', { site: 's', endpoint: 'http://127.0.0.1:8787' }, { endpoint: 'http://127.0.0.1:8787' }],
-  ['http on [::1]', { site: 's', endpoint: 'http://[::1]:8787' }, { endpoint: 'http://[::1]:8787' }],
   ['consent defaults and GPC off', { site: 's', consent: { default: ['personalization'], respectGpc: false } }, { consentDefault: ['personalization'], respectGpc: false }],
   ['memory storage and debug', { site: 'S_1', storage: 'memory', debug: true }, { storage: 'memory', debug: true }],
-  ['no auto-tracking', { site: 's', autoTrack: false }, { autoTrack: false }],
   ['profile learning settings', { site: 's', profile: { halfLifeDays: 7, dimensions: ['category'], weights: { product_viewed: 2 } } }, { profile: { halfLifeMs: 7 * 864e5, dimensions: ['category'], weights: { product_viewed: 2 } } }],
 ]
 
@@ -58,5 +43,26 @@ describe('createAttune(options) accepts good options and fills in defaults', () 
   it.each(accepts)('%s', (_name, input, expected) => {
     expect(resolveOptions(input)).toMatchObject(expected)
     expect(() => createAttune(input as never).destroy()).not.toThrow()
+  })
+})
+
+const endpoints: Array<[string, unknown, string | RegExp]> = [
+  ['an https endpoint, trailing slash dropped', 'https://p.example.com/', 'https://p.example.com'],
+  ['an https endpoint with a path', 'https://example.com/attune/', 'https://example.com/attune'],
+  ['http on localhost', 'http://localhost:8787', 'http://localhost:8787'],
+  ['http on 127.0.0.1', 'http://127.0.0.1:8787', 'http://127.0.0.1:8787'],
+  ['http on [::1]', 'http://[::1]:8787', 'http://[::1]:8787'],
+  ['plain http elsewhere', 'http://p.example.com', /option "endpoint" must be the https URL of your attune server \(http: only on localhost; no credentials, query or fragment\), e\.g\. 'https:\/\/p\.example\.com'; got "http:\/\/p\.example\.com"/],
+  ['a relative URL', '/collect', /option "endpoint".*got "\/collect"/],
+  ['credentials', 'https://u:p@p.example.com', /option "endpoint".*got "https:\/\/u:p@/],
+  ['a query', 'https://p.example.com/?k=1', /option "endpoint".*got "https:\/\/p\.example\.com\/\?k=1"/],
+  ['javascript:', 'javascript:alert(1)', /option "endpoint"/],
+  ['not a string', 42, /option "endpoint".*got 42/],
+]
+
+describe('checkEndpoint (the endpoint of attune/sync and the script tag)', () => {
+  it.each(endpoints)('%s', (_name, input, expected) => {
+    if (typeof expected === 'string') expect(checkEndpoint(input)).toBe(expected)
+    else expect(() => checkEndpoint(input)).toThrow(expected)
   })
 })

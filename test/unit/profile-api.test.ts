@@ -5,7 +5,7 @@ import { freshIndexedDb } from './fresh'
 let instances: Attune[] = []
 let errors: AttuneError[] = []
 const start = async (options: Partial<Parameters<typeof createAttune>[0]> = {}): Promise<Attune> => {
-  const a = createAttune({ site: 'shop-1', autoTrack: false, ...options })
+  const a = createAttune({ site: 'shop-1', ...options })
   instances.push(a)
   a.on('error', (e) => errors.push(e))
   const ready = new Promise((resolve) => a.on('ready', resolve))
@@ -54,7 +54,7 @@ describe('profile.get()', () => {
   })
 
   it('is empty without personalization consent, and nothing is learned', async () => {
-    const a = createAttune({ site: 'shop-1', autoTrack: false })
+    const a = createAttune({ site: 'shop-1' })
     instances.push(a)
     a.consent.grant('measurement')
     a.track('product_viewed', { product_id: 'sku-1', category: 'Running' })
@@ -84,7 +84,7 @@ describe('profile.setInterest()', () => {
   })
 
   it('needs personalization consent', () => {
-    const a = createAttune({ site: 'shop-1', autoTrack: false, storage: 'memory' })
+    const a = createAttune({ site: 'shop-1', storage: 'memory' })
     instances.push(a)
     a.on('error', (e) => errors.push(e))
     a.profile.setInterest('size', 'M')

@@ -6,7 +6,7 @@ import { freshIndexedDb } from './fresh'
 let t = 1_000_000
 let instances: Attune[] = []
 const make = () => {
-  const a = createAttune({ site: 'shop-1', autoTrack: false, now: () => t })
+  const a = createAttune({ site: 'shop-1', now: () => t })
   instances.push(a)
   const seen: TrackedEvent[] = []
   a.on('track', (e) => seen.push(e))

@@ -22,7 +22,7 @@ afterEach(async () => {
 
 /** A granted instance with auto-tracking off, ready to use. */
 const start = async (): Promise<Attune> => {
-  a = createAttune({ site: 'shop-1', autoTrack: false })
+  a = createAttune({ site: 'shop-1' })
   a.on('error', (e) => errors.push(e))
   const ready = new Promise((resolve) => a!.on('ready', resolve))
   a.consent.grant()
@@ -55,7 +55,7 @@ describe('the profile is kept in IndexedDB', () => {
 
   it('opening nothing before consent', async () => {
     const open = vi.spyOn(indexedDB, 'open')
-    a = createAttune({ site: 'shop-1', autoTrack: false })
+    a = createAttune({ site: 'shop-1' })
     a.track('tick')
     await new Promise((r) => setTimeout(r, 10))
     expect(open).not.toHaveBeenCalled()

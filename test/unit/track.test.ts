@@ -46,7 +46,7 @@ describe('track()', () => {
   const errors: AttuneError[] = []
   const setup = () => {
     seen.length = errors.length = 0
-    a = createAttune({ site: 'shop-1', storage: 'memory', now: () => 42, autoTrack: false })
+    a = createAttune({ site: 'shop-1', storage: 'memory', now: () => 42 })
     a.consent.grant()
     a.on('track', (e) => seen.push(e))
     a.on('error', (e) => errors.push(e))

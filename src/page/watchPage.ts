@@ -1,8 +1,8 @@
 import type { EventProps } from '../track'
 import { productFromElement, productFromJsonLd } from './product'
 
-/** What {@link autoTrack} calls; both are the instance's guarded `page` and `track`. */
-export interface AutoTrackDeps {
+/** What {@link watchPage} calls; both are the instance's guarded `page` and `track`. */
+export interface WatchPageDeps {
   page(): void
   track(name: string, props?: EventProps): void
 }
@@ -13,7 +13,7 @@ export interface AutoTrackDeps {
  * page describes a schema.org Product in JSON-LD, and clicks on `[data-attune-track]` elements,
  * carrying their `data-attune-product*` context. Returns `stop`, which undoes all of it.
  */
-export const autoTrack = (win: Window, deps: AutoTrackDeps): (() => void) => {
+export const watchPage = (win: Window, deps: WatchPageDeps): (() => void) => {
   const { document: doc, history, location } = win
   let live = true
   let last: string | undefined

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { autoTrack } from '../../src/page/autoTrack'
+import { watchPage } from '../../src/page/watchPage'
 import type { EventProps } from '../../src/track'
 
 let calls: Array<[string, EventProps?]>
@@ -23,14 +23,14 @@ beforeEach(() => {
 })
 afterEach(() => stop?.())
 
-describe('autoTrack', () => {
+describe('watchPage', () => {
   it('records the page it starts on', () => {
-    stop = autoTrack(window, deps)
+    stop = watchPage(window, deps)
     expect(calls).toEqual([['page_viewed']])
   })
 
   it('records SPA navigations through pushState, replaceState and popstate, never the same URL twice in a row', () => {
-    stop = autoTrack(window, deps)
+    stop = watchPage(window, deps)
     history.pushState(null, '', '/products/1')
     history.pushState(null, '', '/products/1#reviews')
     history.replaceState(null, '', '/products/1?tab=reviews')
@@ -43,7 +43,7 @@ describe('autoTrack', () => {
 
   it('records a product_viewed from the page’s schema.org Product JSON-LD, after the page renders', async () => {
     addJsonLd({ '@context': 'https://schema.org', '@type': 'Product', sku: 'sku-9', name: 'Trail runner', category: 'Running', brand: { '@type': 'Brand', name: 'Northpeak' }, offers: { price: '129.00', priceCurrency: 'EUR' } })
-    stop = autoTrack(window, deps)
+    stop = watchPage(window, deps)
     expect(calls).toEqual([['page_viewed']])
     await new Promise((r) => setTimeout(r))
     expect(calls[1]).toEqual(['product_viewed', { product_id: 'sku-9', name: 'Trail runner', category: 'Running', brand: 'Northpeak', price: 129, currency: 'EUR' }])
@@ -59,7 +59,7 @@ describe('autoTrack', () => {
     const label = document.createElement('span')
     button.append(label)
     card.append(button)
-    stop = autoTrack(window, deps)
+    stop = watchPage(window, deps)
     label.click()
     expect(calls[1]).toEqual(['product_added', { product_id: 'sku-1', category: 'Running' }])
   })
@@ -69,14 +69,14 @@ describe('autoTrack', () => {
     const button = document.createElement('button')
     button.setAttribute('data-attune-track', 'product_added')
     document.body.append(button)
-    stop = autoTrack(window, deps)
+    stop = watchPage(window, deps)
     button.click()
     expect(calls[1]).toEqual(['product_added', { product_id: 'sku-page' }])
   })
 
   it('ignores clicks elsewhere', () => {
     document.body.append(document.createElement('button'))
-    stop = autoTrack(window, deps)
+    stop = watchPage(window, deps)
     document.querySelector('button')!.click()
     expect(calls).toHaveLength(1)
   })
@@ -84,7 +84,7 @@ describe('autoTrack', () => {
   it('stop() restores history, removes its listeners and cancels the pending product check', async () => {
     addJsonLd({ '@type': 'Product', sku: 'x' })
     const { pushState, replaceState } = history
-    stop = autoTrack(window, deps)
+    stop = watchPage(window, deps)
     stop()
     expect(history.pushState).toBe(pushState)
     expect(history.replaceState).toBe(replaceState)
@@ -97,7 +97,7 @@ describe('autoTrack', () => {
 
   it('stop() leaves a later wrapper of pushState in place, and ours goes inert', () => {
     const original = history.pushState
-    stop = autoTrack(window, deps)
+    stop = watchPage(window, deps)
     const ours = history.pushState
     const theirs = vi.fn((...args: Parameters<History['pushState']>) => ours.apply(history, args))
     history.pushState = theirs

@@ -1,0 +1,122 @@
+/**
+ * Runs every `bench/*.bench.mjs` in turn, each in its own node process (so one cannot warm up or
+ * slow down the next), then merges their results with a description of the machine into
+ * `bench/results/latest.json` and a markdown table in `bench/results/latest.md`.
+ *
+ * `npm run bench` from the repository root, or `node bench/run.mjs [name…]` to run only the
+ * bench files whose names contain one of the words. Figures that miss their target are marked
+ * in the table; they never fail the run (a crashed bench file does).
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, arch, platform, totalmem, availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const BENCH = dirname(fileURLToPath(import.meta.url))
+const ROOT = join(BENCH, '..')
+const RESULTS = join(BENCH, 'results')
+const SCRATCH = join(RESULTS, 'tmp')
+
+const run = (command, args, cwd) => {
+  const { status } = spawnSync(command, args, { cwd, stdio: 'inherit', shell: process.platform === 'win32' })
+  if (status !== 0) throw new Error(`\`${command} ${args.join(' ')}\` in ${cwd} exited with ${status}`)
+}
+
+// The benchmarks measure the built package, as users get it.
+if (!existsSync(join(ROOT, 'dist/index.js'))) {
+  console.log('dist/ is missing: npm run build')
+  run('npm', ['run', 'build'], ROOT)
+}
+// Peer libraries (a later milestone) are the bench package's own dependencies.
+const manifest = JSON.parse(readFileSync(join(BENCH, 'package.json'), 'utf8'))
+const wanted = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })
+if (wanted.length > 0 && !existsSync(join(BENCH, 'node_modules'))) run('npm', ['install', '--no-audit', '--no-fund'], BENCH)
+
+const filters = process.argv.slice(2)
+const files = readdirSync(BENCH)
+  .filter((file) => file.endsWith('.bench.mjs'))
+  .filter((file) => filters.length === 0 || filters.some((word) => file.includes(word)))
+  .sort()
+if (files.length === 0) throw new Error(`No bench/*.bench.mjs file matches ${filters.join(', ')}`)
+
+const machine = {
+  cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  cores: availableParallelism?.() ?? cpus().length,
+  memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  node: process.version,
+  platform: `${platform()} ${arch()}`,
+  date: new Date().toISOString(),
+}
+
+mkdirSync(SCRATCH, { recursive: true })
+const benches = []
+let crashed = 0
+for (const file of files) {
+  const out = join(SCRATCH, file.replace(/\.bench\.mjs$/, '.json'))
+  rmSync(out, { force: true })
+  console.log(`\n▶ ${file}`)
+  const started = Date.now()
+  const { status, signal } = spawnSync(process.execPath, ['--expose-gc', join(BENCH, file)], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ATTUNE_BENCH_OUT: out, NODE_ENV: 'production' },
+  })
+  const seconds = Math.round((Date.now() - started) / 100) / 10
+  if (status !== 0 || !existsSync(out)) {
+    crashed++
+    console.error(`✗ ${file} failed (${signal ?? `exit ${status}`})`)
+    benches.push({ file, error: signal ?? `exit ${status}`, seconds })
+    continue
+  }
+  benches.push({ file, seconds, ...JSON.parse(readFileSync(out, 'utf8')) })
+}
+
+const meets = ({ value }, { op, value: limit }) =>
+  op === '<' ? value < limit : op === '<=' ? value <= limit : op === '>' ? value > limit : value >= limit
+for (const bench of benches) for (const row of bench.results ?? []) if (row.target) row.pass = meets(row, row.target)
+
+const number = (x) => (x === undefined ? '' : typeof x === 'number' ? x.toLocaleString('en-US', { maximumFractionDigits: 3 }) : String(x))
+const cell = (x) => String(x).replaceAll('|', '\\|')
+const lines = [
+  '# attune benchmarks',
+  '',
+  `${machine.date.slice(0, 10)} · ${machine.cpu} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} · ${machine.platform}`,
+  '',
+  'Written by `npm run bench` (bench/run.mjs); the same figures, unrounded where it matters, are in latest.json.',
+  'A target missed is marked ✗ and never fails the run.',
+]
+for (const bench of benches) {
+  lines.push('', `## ${bench.title ?? bench.file}`, '')
+  if (bench.error) {
+    lines.push(`**Failed** (${bench.error}); see the console output of the run.`)
+    continue
+  }
+  if (bench.description) lines.push(bench.description, '')
+  lines.push('| metric | subject | value | p50 | p99 | target | |', '|---|---|--:|--:|--:|--:|:-:|')
+  for (const row of bench.results) {
+    const unit = row.unit ? ` ${row.unit}` : ''
+    lines.push(
+      '| ' +
+        [
+          row.metric,
+          row.subject,
+          number(row.value) + unit,
+          row.p50 === undefined ? '' : number(row.p50) + unit,
+          row.p99 === undefined ? '' : number(row.p99) + unit,
+          row.target ? `${row.target.op} ${number(row.target.value)}${unit}` : '',
+          row.target ? (row.pass ? '✓' : '✗') : '',
+        ]
+          .map(cell)
+          .join(' | ') +
+        ' |',
+    )
+  }
+  for (const note of bench.notes ?? []) lines.push('', note)
+  lines.push('', `Ran in ${bench.seconds} s (\`bench/${bench.file}\`).`)
+}
+
+writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({ machine, benches }, null, 2) + '\n')
+writeFileSync(join(RESULTS, 'latest.md'), lines.join('\n') + '\n')
+console.log(`\n${lines.join('\n')}\n\nWrote bench/results/latest.json and bench/results/latest.md`)
+if (crashed > 0) process.exitCode = 1

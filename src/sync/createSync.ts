@@ -1,0 +1,255 @@
+import { retryable, retryDelay } from '../lib/backoff'
+import type { Report } from '../lib/errors'
+import { localStore } from '../lib/localStore'
+import type { KeyValue } from '../storage/createKeyValue'
+import type { TrackedEvent } from '../track'
+import { addToOutbox, emptyOutbox, nextBatch, settleOutbox, type Outbox } from './outbox'
+
+/** Who this browser is to the server. Persisted names: never minified. */
+export interface Visitor {
+  /** Random id the browser chose. */
+  id: string
+  /** Bearer token the server minted on first contact. */
+  token?: string
+}
+
+/** Options of {@link createSync}. */
+export interface SyncOptions {
+  site: string
+  /** Base URL of the attune server. */
+  endpoint: string
+  fetch: typeof fetch
+  now(): number
+  uuid(): string
+  report: Report
+  /** Where the outbox lives; none keeps it in memory for this page. */
+  kv: KeyValue | undefined
+  /** Keep the visitor in localStorage (false for `storage: 'memory'`). */
+  remember: boolean
+  /** Is `measurement` granted right now? Asked before every send. */
+  measuring(): boolean
+}
+
+/** Sends events to the server: reliably, once in effect, and only with `measurement` consent. */
+export interface Sync {
+  /** Persist an event for sending (call only with `measurement` consent). */
+  enqueue(event: TrackedEvent): void
+  /** Send what is waiting now; resolves when this attempt is over. */
+  flush(): Promise<void>
+  /** Ask the server to erase this visitor, now or, if that fails, from a later page. Forgets the visitor here. */
+  erase(): void
+  /** Remove listeners and timers. */
+  stop(): void
+}
+
+/** Answer of `POST /v1/collect`. */
+interface CollectAnswer {
+  accepted?: number
+  duplicates?: number
+  token?: string
+}
+
+/** A send that failed in a way worth retrying: network error, 408, 429, 5xx but 501. */
+const RETRY = 'retry'
+
+/**
+ * Creates the sync engine. An event is persisted in the outbox (IndexedDB, key `outbox`)
+ * before any send, and leaves it only when the server acknowledged it; the server stores each
+ * event id once, so retries, reloads, crashes and several tabs sending the same event never
+ * double it. One tab sends at a time (Web Locks; without them every tab may send, and the
+ * server's deduplication absorbs it). Batches stay within 64 KB so a page being hidden or
+ * closed can still send with `fetch(…, { keepalive: true })`.
+ */
+export const createSync = (options: SyncOptions): Sync => {
+  const { site, endpoint, report } = options
+  const eraseKey = `attune:erase:${site}`
+  const visitorKey = `attune:visitor:${site}`
+  let kv = options.kv
+  let outbox = emptyOutbox()
+  let who: Visitor | undefined
+  let adding: TrackedEvent[] = []
+  let attempt = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let sending: Promise<void> | undefined
+  let stopped = false
+
+  /** IndexedDB failed: keep going in memory, with what we had, reported once. */
+  const degrade = (error: unknown): void => {
+    if (!kv) return
+    kv = undefined
+    report('storage', 'IndexedDB failed; events wait in memory for this page.', error)
+  }
+  /** Read-modify-write the outbox in storage (or memory once storage failed). */
+  const change = (fn: (old: Outbox) => Outbox): Promise<Outbox> => {
+    const inMemory = () => (outbox = fn(outbox))
+    return kv
+      ? kv.update<Outbox>('outbox', (old) => fn(old ?? outbox)).then(
+          (value) => (outbox = value),
+          (error: unknown) => (degrade(error), inMemory()),
+        )
+      : Promise.resolve(inMemory())
+  }
+
+  /** localStorage as JSON, never throwing: a blocked or full storage just means memory only. */
+  const load = <T>(key: string): T | undefined => {
+    try {
+      return JSON.parse(options.remember ? (localStore()?.getItem(key) ?? 'null') : 'null') ?? undefined
+    } catch {
+      return undefined
+    }
+  }
+  const save = (key: string, value: unknown): void => {
+    try {
+      if (!options.remember) return
+      if (value) localStore()?.setItem(key, JSON.stringify(value))
+      else localStore()?.removeItem(key)
+    } catch {
+      // Memory only for this page.
+    }
+  }
+
+  /**
+   * The visitor lives in localStorage, not IndexedDB: it is tiny, every tab sees a token another
+   * tab received at once, and it outlives the database being deleted on withdrawal, when it is
+   * needed to ask the server to erase.
+   */
+  const visitor = (): Visitor => {
+    who = load<Visitor>(visitorKey) ?? who
+    if (!who?.id) save(visitorKey, (who = { id: options.uuid() }))
+    return who
+  }
+  const setVisitor = (next: Visitor | undefined): void => save(visitorKey, (who = next))
+
+  const schedule = (ms: number): void => {
+    clearTimeout(timer)
+    if (!stopped) timer = setTimeout(() => void flush(), ms)
+  }
+
+  /** POSTs one batch; resolves with the ids the server now holds, or RETRY, or a reason to drop. */
+  const post = async (batch: TrackedEvent[], dropped: Record<string, number>, keepalive: boolean): Promise<string> => {
+    const me = visitor()
+    let response: Response
+    try {
+      response = await options.fetch(`${endpoint}/v1/collect`, {
+        method: 'POST',
+        // text/plain keeps the request CORS-simple: no preflight, and sendBeacon-compatible.
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: JSON.stringify({ site, visitor: me.id, ...(me.token && { token: me.token }), events: batch, ...(Object.keys(dropped).length && { dropped }) }),
+        keepalive,
+        credentials: 'omit',
+      })
+    } catch {
+      return RETRY
+    }
+    if (response.ok) {
+      const answer = (await response.json().catch(() => ({}))) as CollectAnswer
+      if (answer.token) setVisitor({ id: me.id, token: answer.token })
+      attempt = 0
+      return ''
+    }
+    if (response.status === 401) {
+      // The server no longer knows this visitor's token (its secret changed, or it erased us):
+      // start over as a new visitor rather than lose the events.
+      setVisitor(undefined)
+    }
+    if (response.status === 401 || retryable(response.status)) {
+      schedule(retryDelay(attempt++, response.headers.get('retry-after')))
+      return RETRY
+    }
+    return `status_${response.status}`
+  }
+
+  /** Sends batch after batch until the outbox is empty or the server asks us to wait. */
+  const drain = async (keepalive: boolean): Promise<void> => {
+    await write()
+    for (;;) {
+      if (stopped || !options.measuring()) return
+      const waiting = await change((old) => old)
+      if (!waiting.events.length) return
+      const batch = nextBatch(waiting.events)
+      const reported = { ...waiting.dropped }
+      const outcome = await post(batch, reported, keepalive)
+      if (outcome === RETRY) {
+        if (attempt === 0) schedule(retryDelay(attempt++))
+        return
+      }
+      await change((old) => settleOutbox(old, batch.map((e) => e.id), outcome ? {} : reported, outcome || undefined))
+      if (outcome) report('network', `The server refused ${batch.length} events (${outcome}); they were dropped.`)
+    }
+  }
+
+  /** One sender at a time across tabs; the others find the outbox empty or try later. */
+  const flush = (keepalive = false): Promise<void> => {
+    if (sending || stopped) return sending ?? Promise.resolve()
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+    const run = (): Promise<void> => drain(keepalive).catch((error: unknown) => report('network', 'Sending events failed; they stay queued.', error))
+    sending = (locks ? locks.request(`attune:${site}:send`, run).then(() => {}) : run()).finally(() => (sending = undefined))
+    return sending
+  }
+
+  /** Persist what `enqueue` gathered in this task, in one transaction. */
+  const write = (): Promise<unknown> => {
+    const events = adding
+    adding = []
+    return events.length ? change((old) => addToOutbox(old, events, options.now())) : Promise.resolve()
+  }
+
+  const erasing = (): Visitor[] => load<Visitor[]>(eraseKey) ?? []
+  const setErasing = (list: Visitor[]): void => save(eraseKey, list.length && list)
+  /** Sends every pending erasure; each is forgotten once the server confirmed (or never knew it). */
+  const sendErasures = (): void => {
+    for (const who of erasing()) {
+      if (!who.token) continue
+      options
+        .fetch(`${endpoint}/v1/profile?site=${encodeURIComponent(site)}&visitor=${encodeURIComponent(who.id)}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${who.token}` },
+          keepalive: true,
+          credentials: 'omit',
+        })
+        .then(
+          (response) => {
+            if (response.ok || response.status === 404) setErasing(erasing().filter((w) => w.id !== who.id))
+          },
+          () => {},
+        )
+    }
+  }
+
+  const onHide = (): void => {
+    if (document.visibilityState === 'hidden') void flush(true)
+  }
+  const onPageHide = (): void => void flush(true)
+  if (typeof document !== 'undefined') {
+    document.addEventListener('visibilitychange', onHide)
+    addEventListener('pagehide', onPageHide)
+    addEventListener('online', onPageHide)
+  }
+  sendErasures()
+
+  return {
+    enqueue(event) {
+      if (adding.push(event) === 1) queueMicrotask(() => void write())
+      // Batch what a burst of tracking produces; a hidden page sends at once anyway.
+      if (!timer) schedule(1000)
+    },
+    flush,
+    erase() {
+      const me = load<Visitor>(visitorKey) ?? who
+      setVisitor(undefined)
+      outbox = emptyOutbox()
+      adding = []
+      if (me?.token) setErasing([...erasing().filter((w) => w.id !== me.id), me])
+      sendErasures()
+    },
+    stop() {
+      stopped = true
+      clearTimeout(timer)
+      if (typeof document !== 'undefined') {
+        document.removeEventListener('visibilitychange', onHide)
+        removeEventListener('pagehide', onPageHide)
+        removeEventListener('online', onPageHide)
+      }
+    },
+  }
+}
