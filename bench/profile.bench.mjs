@@ -31,15 +31,8 @@ const ready = (attune) =>
     })
   })
 
-/** createAttune with auto-tracking off; builds where createAttune no longer auto-tracks (the script tag does) have no such option. */
-const create = (options) => {
-  try {
-    return createAttune({ ...options, autoTrack: false })
-  } catch (error) {
-    if (error instanceof TypeError && error.message.includes('"autoTrack"')) return createAttune(options)
-    throw error
-  }
-}
+/** createAttune alone: automatic tracking is `attune/auto`, not imported here. */
+const create = (options) => createAttune(options)
 
 /** A granted instance with IndexedDB (fake-indexeddb here) and no auto-tracking, once ready. */
 const start = async (site, now) => {
@@ -236,7 +229,7 @@ notes.push('IndexedDB is fake-indexeddb in Node, not a browser: the storage figu
 report({
   name: 'profile',
   title: 'On-device profile: track() and profile.get()',
-  description: 'The built `dist/index.js` in Node with fake-indexeddb, consent granted, `autoTrack: false`, `storage: \'indexeddb\'`.',
+  description: 'The built `dist/index.js` in Node with fake-indexeddb, consent granted, `storage: \'indexeddb\'`, without `attune/auto`.',
   results,
   notes,
 })

@@ -3,10 +3,9 @@ import { createEmitter } from './lib/emitter'
 import { AttuneError, type Report } from './lib/errors'
 import { createUuidv7 } from './lib/uuidv7'
 import { resolveOptions, type AttuneOptions, type ResolvedOptions } from './options'
-import { campaignFrom } from './page/utm'
+import { internals } from './internals'
 import { createProfileStore, type DeviceRecord } from './profile/createProfileStore'
 import type { JsonValue, Profile, ProfileView } from './profile/model'
-import { createSessions } from './session'
 import { createKeyValue } from './storage/createKeyValue'
 import { cleanProps, createTracker, type EventProps, type TrackedEvent } from './track'
 
@@ -115,7 +114,6 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
 
   const uuid = createUuidv7(now)
   const remember = options.storage === 'indexeddb'
-  const sessions = createSessions(site, remember, uuid)
   const kv = remember ? createKeyValue(`attune-${site}`) : undefined
   const profile = createProfileStore({
     site,
@@ -134,6 +132,8 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
     if (consent.allows('personalization')) profile.record(event)
     emitter.emit('track', event)
   }
+  /** Set by `attune/auto` to stamp sessions (see internals.ts). */
+  let enrich: ((event: TrackedEvent) => TrackedEvent | undefined) | undefined
   const tracker = createTracker({
     accepting: () => consent.allows('personalization') || consent.allows('measurement'),
     waiting: () => !consent.decided(),
@@ -141,12 +141,8 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
     uuid,
     report,
     deliver: (event) => {
-      const session = sessions.touch(event.ts)
-      if (session.fresh) {
-        const campaign = browser ? campaignFrom(location.href, document.referrer) : {}
-        accept({ id: uuid(), name: 'session_started', props: { ...campaign }, ts: event.ts, session: session.id })
-      }
-      event.session = session.id
+      const first = enrich?.(event)
+      if (first) accept(first)
       accept(event)
     },
   })
@@ -164,7 +160,6 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
       if ((previous.personalization && !state.personalization) || cause === 'withdraw') {
         wiping = cause === 'tab' ? Promise.resolve() : profile.wipe()
       }
-      if (all) sessions.forget()
       tracker.settle()
       if (all) ready = 'no'
       else start()
@@ -273,5 +268,15 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
       emitter.clear()
     },
   }
+  internals.set(attune, {
+    remember,
+    uuid,
+    enrich: (fn) => {
+      enrich = fn
+      return () => {
+        if (enrich === fn) enrich = undefined
+      }
+    },
+  })
   return { attune, report }
 }

@@ -98,24 +98,18 @@ const checkBoolean = (name: string, value: unknown, fallback: boolean): boolean 
 
 const checkProfile = (value: unknown): Partial<ProfileConfig> => {
   const { halfLifeDays: days, dimensions, weights } = checkObject('profile', value, ['halfLifeDays', 'dimensions', 'weights'], '{ halfLifeDays: 14 }')
-  const config: Partial<ProfileConfig> = {}
-  if (days !== undefined) {
-    if (typeof days !== 'number' || !(days > 0 && days <= 3650)) fail('profile.halfLifeDays', 'a number of days above 0, e.g. 14', days)
-    config.halfLifeMs = (days as number) * 864e5
+  if (
+    (days !== undefined && !(typeof days === 'number' && days > 0 && days <= 3650)) ||
+    (dimensions !== undefined && !(Array.isArray(dimensions) && dimensions.every((d) => typeof d === 'string' && d))) ||
+    (weights !== undefined && !(isObject(weights) && Object.values(weights).every(Number.isFinite)))
+  ) {
+    fail('profile', "{ halfLifeDays?: days above 0, dimensions?: prop names like ['category'], weights?: numbers by event like { product_viewed: 1 } }", value)
   }
-  if (dimensions !== undefined) {
-    if (!Array.isArray(dimensions) || !dimensions.every((d) => typeof d === 'string' && d)) {
-      fail('profile.dimensions', "an array of product prop names, e.g. ['category', 'brand']", dimensions)
-    }
-    config.dimensions = [...(dimensions as string[])]
+  return {
+    ...(days !== undefined && { halfLifeMs: (days as number) * 864e5 }),
+    ...(dimensions !== undefined && { dimensions: [...(dimensions as string[])] }),
+    ...(weights !== undefined && { weights: { ...(weights as Record<string, number>) } }),
   }
-  if (weights !== undefined) {
-    if (!isObject(weights) || !Object.values(weights).every(Number.isFinite)) {
-      fail('profile.weights', 'event names mapped to numbers, e.g. { product_viewed: 1 }', weights)
-    }
-    config.weights = { ...(weights as Record<string, number>) }
-  }
-  return config
 }
 
 /** A function option, or a TypeError. */

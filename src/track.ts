@@ -23,10 +23,6 @@ export const MAX_NAME = 200
 /** Largest serialised props accepted, in UTF-8 bytes. */
 export const MAX_PROPS_BYTES = 32 * 1024
 
-const utf8Length = (text: string): number =>
-  // Only pay for an encoder when the answer could exceed the limit.
-  text.length * 3 <= MAX_PROPS_BYTES ? text.length : new TextEncoder().encode(text).length
-
 /**
  * Validates and deep-copies the props of one event. Returns the copy, or a reason why the event
  * must be dropped whole: an event is never stored half-way.
@@ -36,7 +32,7 @@ export const cleanProps = (props: unknown): EventProps | string => {
   if (typeof props !== 'object' || props === null || Array.isArray(props)) return 'props must be a plain object'
   const copy = toJson(props)
   if (typeof copy === 'string') return copy.replace('it is', 'props are')
-  const bytes = utf8Length(copy.text)
+  const bytes = new TextEncoder().encode(copy.text).length
   if (bytes > MAX_PROPS_BYTES) return `props are ${bytes} bytes, over the ${MAX_PROPS_BYTES}-byte limit`
   return copy.json as EventProps
 }

@@ -1,15 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { autoTrack } from '../../src/auto'
 import { createAttune, type Attune, type TrackedEvent } from '../../src/index'
 import { SESSION_TIMEOUT_MS } from '../../src/session'
 import { freshIndexedDb } from './fresh'
 
 let t = 1_000_000
 let instances: Attune[] = []
+const stops: Array<() => void> = []
 const make = () => {
   const a = createAttune({ site: 'shop-1', now: () => t })
   instances.push(a)
+  stops.push(autoTrack(a))
   const seen: TrackedEvent[] = []
-  a.on('track', (e) => seen.push(e))
+  a.on('track', (e) => {
+    if (e.name !== 'page_viewed' && e.name !== 'product_viewed') seen.push(e)
+  })
   a.consent.grant()
   return { a, seen }
 }
@@ -20,12 +25,13 @@ beforeEach(() => {
   history.replaceState(null, '', '/landing?utm_source=news&utm_medium=email&utm_campaign=spring&gclid=SECRET')
 })
 afterEach(async () => {
+  for (const stop of stops.splice(0)) stop()
   await Promise.all(instances.map((a) => a.destroy()))
   instances = []
   localStorage.clear()
 })
 
-describe('sessions', () => {
+describe('sessions (attune/auto)', () => {
   it('start with the first event, once, carrying UTM parameters and the landing path but never the click id', () => {
     const { a, seen } = make()
     a.track('one')

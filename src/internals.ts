@@ -1,0 +1,16 @@
+import type { TrackedEvent } from './track'
+
+/** What an instance shares with attune's own entry points (`attune/auto`), and no one else. */
+export interface Internals {
+  /** Is anything kept beyond the page (`storage: 'indexeddb'`)? */
+  remember: boolean
+  uuid(): string
+  /**
+   * Sees every event consent allowed, before anyone else, and may return one event to deliver
+   * first (a `session_started`). One at a time; returns `off`.
+   */
+  enrich(fn: (event: TrackedEvent) => TrackedEvent | undefined): () => void
+}
+
+/** Instance → its internals. A WeakMap, so a destroyed instance is simply collected. */
+export const internals = new WeakMap<object, Internals>()
