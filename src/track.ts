@@ -73,12 +73,15 @@ export interface Tracker {
  */
 export const createTracker = (deps: TrackerDeps): Tracker => {
   let pending: TrackedEvent[] = []
+  let dropped = 0
+  const drop = (what: string, why: string): void =>
+    deps.report('bad_event', `Dropped ${what} (${++dropped} dropped on this page): ${why}.`)
   return {
     track(name, props) {
       const badName = checkName(name)
-      if (badName) return deps.report('bad_event', `Dropped an event: ${badName}.`)
+      if (badName) return drop('an event', badName)
       const clean = cleanProps(props)
-      if (typeof clean === 'string') return deps.report('bad_event', `Dropped "${name as string}": ${clean}.`)
+      if (typeof clean === 'string') return drop(`"${name as string}"`, clean)
       const event: TrackedEvent = { id: deps.uuid(), name: name as string, props: clean, ts: deps.now() }
       if (deps.accepting()) deps.deliver(event)
       else if (deps.waiting() && pending.push(event) > MAX_PENDING) pending.shift()

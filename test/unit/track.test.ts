@@ -83,7 +83,16 @@ describe('track()', () => {
     setup()
     a.track('product_viewed', cycle)
     expect(seen).toEqual([])
-    expect(errors[0]?.message).toMatch(/Dropped "product_viewed": props are not JSON-serialisable/)
+    expect(errors[0]?.message).toMatch(/Dropped "product_viewed" \(1 dropped on this page\): props are not JSON-serialisable/)
+  })
+
+  it('counts what it drops', () => {
+    setup()
+    a.track('')
+    a.track('ok', { big: 'x'.repeat(40_000) })
+    a.track('fine')
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/\(1 dropped on this page\)/), expect.stringMatching(/\(2 dropped on this page\)/)])
+    expect(seen.map((e) => e.name)).toEqual(['fine'])
   })
 
   it('page() records page_viewed with the path and title, plus props', () => {
