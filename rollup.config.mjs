@@ -9,7 +9,7 @@ const adapters = readdirSync('src/consent')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => 'consent/' + f.slice(0, -3))
 const input = Object.fromEntries(
-  ['index', 'auto', 'react/index', 'vitals', 'ui/index', ...adapters].map((name) => [name, `src/${name}.ts`]),
+  ['index', 'auto', 'sync/index', 'react/index', 'vitals', 'ui/index', ...adapters].map((name) => [name, `src/${name}.ts`]),
 )
 const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0')
 

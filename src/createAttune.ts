@@ -271,6 +271,8 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
   internals.set(attune, {
     remember,
     uuid,
+    now,
+    report,
     enrich: (fn) => {
       enrich = fn
       return () => {

@@ -1,3 +1,4 @@
+import type { Report } from './lib/errors'
 import type { TrackedEvent } from './track'
 
 /** What an instance shares with attune's own entry points (`attune/auto`), and no one else. */
@@ -5,6 +6,9 @@ export interface Internals {
   /** Is anything kept beyond the page (`storage: 'indexeddb'`)? */
   remember: boolean
   uuid(): string
+  now(): number
+  /** The instance's error channel: what a feature catches reaches `on('error')`. */
+  report: Report
   /**
    * Sees every event consent allowed, before anyone else, and may return one event to deliver
    * first (a `session_started`). One at a time; returns `off`.

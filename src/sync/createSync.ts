@@ -90,21 +90,26 @@ export const createSync = (options: SyncOptions): Sync => {
       : Promise.resolve(inMemory())
   }
 
-  /** localStorage as JSON, never throwing: a blocked or full storage just means memory only. */
+  /** Small records in localStorage as JSON; in memory for `storage: 'memory'` or when storage is blocked. */
+  const kept = new Map<string, unknown>()
   const load = <T>(key: string): T | undefined => {
     try {
-      return JSON.parse(options.remember ? (localStore()?.getItem(key) ?? 'null') : 'null') ?? undefined
+      const store = options.remember ? localStore() : undefined
+      if (store) return (JSON.parse(store.getItem(key) ?? 'null') as T | null) ?? undefined
     } catch {
-      return undefined
+      // Unreadable: as if absent.
     }
+    return kept.get(key) as T | undefined
   }
   const save = (key: string, value: unknown): void => {
+    if (value) kept.set(key, value)
+    else kept.delete(key)
     try {
-      if (!options.remember) return
-      if (value) localStore()?.setItem(key, JSON.stringify(value))
-      else localStore()?.removeItem(key)
+      const store = options.remember ? localStore() : undefined
+      if (value) store?.setItem(key, JSON.stringify(value))
+      else store?.removeItem(key)
     } catch {
-      // Memory only for this page.
+      // Kept in memory for this page.
     }
   }
 
@@ -237,8 +242,9 @@ export const createSync = (options: SyncOptions): Sync => {
     erase() {
       const me = load<Visitor>(visitorKey) ?? who
       setVisitor(undefined)
-      outbox = emptyOutbox()
       adding = []
+      // Unsent events were kept for a purpose now withdrawn: they go too.
+      void change(emptyOutbox)
       if (me?.token) setErasing([...erasing().filter((w) => w.id !== me.id), me])
       sendErasures()
     },
