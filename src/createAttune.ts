@@ -273,6 +273,7 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
     uuid,
     now,
     report,
+    profile,
     enrich: (fn) => {
       enrich = fn
       return () => {

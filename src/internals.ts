@@ -1,4 +1,5 @@
 import type { Report } from './lib/errors'
+import type { ProfileStore } from './profile/createProfileStore'
 import type { TrackedEvent } from './track'
 
 /** What an instance shares with attune's own entry points (`attune/auto`), and no one else. */
@@ -14,6 +15,8 @@ export interface Internals {
    * first (a `session_started`). One at a time; returns `off`.
    */
   enrich(fn: (event: TrackedEvent) => TrackedEvent | undefined): () => void
+  /** The profile store, for `attune/sync`. */
+  profile: Pick<ProfileStore, 'own' | 'rewrite' | 'onWrite'>
 }
 
 /** Instance → its internals. A WeakMap, so a destroyed instance is simply collected. */

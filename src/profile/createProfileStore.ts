@@ -31,6 +31,12 @@ export interface ProfileStore {
   view(now: number): ProfileView
   /** Everything stored, for export. */
   stored(): { device: DeviceRecord | undefined; profile: Profile }
+  /** This device's own entry, once loaded: what `attune/sync` sends. */
+  own(): { device: string; entry: DeviceEntry } | undefined
+  /** Replace the stored profile by `fn(stored)` in one transaction (merging in other devices' entries). */
+  rewrite(fn: (stored: Profile) => Profile): Promise<void>
+  /** Called after this device's entry was written; one listener, returns `off`. */
+  onWrite(fn: () => void): () => void
   /** Delete the database, forget everything, and tell the other tabs. */
   wipe(): Promise<void>
   /** Stop listening to other tabs and close the database. Nothing is deleted. */
@@ -93,6 +99,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   let stopped = false
   /** Bumped by every wipe, so a write or read still in flight cannot bring old data back. */
   let generation = 0
+  let written: (() => void) | undefined
 
   /** A stored value that will not migrate is discarded, reported, and replaced by an empty profile. */
   const readable = (raw: unknown): Profile => {
@@ -136,28 +143,34 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     const id = device.device
     const batch = (writing = pending)
     pending = []
-    const inMemory = (): void => {
-      stored = applied(stored, id, batch)
-    }
-    if (!kv) return void ((writing = []), inMemory())
+    void save((profile) => applied(profile, id, batch)).finally(() => {
+      writing = []
+      written?.()
+      if (pending.length) queueMicrotask(flush)
+    })
+  }
+
+  /**
+   * Writes `fn(stored profile)` in one readwrite transaction, or in memory once storage failed.
+   * A wipe in the meantime wins: nothing from before it comes back.
+   */
+  const save = (fn: (profile: Profile) => Profile): Promise<void> => {
     const at = generation
-    kv.update<unknown>('profile', (raw) => applied(readable(raw), id, batch))
-      .then(
-        (written) => {
-          if (at !== generation) return
-          stored = written as Profile
-          post('changed')
-        },
-        (error: unknown) => {
-          degrade(error)
-          if (at === generation) inMemory()
-        },
-      )
-      .finally(() => {
+    const inMemory = (): void => {
+      if (at === generation) stored = fn(stored)
+    }
+    if (!kv) return Promise.resolve(inMemory())
+    return kv.update<unknown>('profile', (raw) => fn(readable(raw))).then(
+      (value) => {
         if (at !== generation) return
-        writing = []
-        if (pending.length) queueMicrotask(flush)
-      })
+        stored = value as Profile
+        post('changed')
+      },
+      (error: unknown) => {
+        degrade(error)
+        inMemory()
+      },
+    )
   }
 
   const schedule = (change: Change): void => {
@@ -220,6 +233,17 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     setInterest: (key, value) => schedule((entry) => setInterest(entry, key, value, options.now())),
     view: (now) => derive(current(), now, config),
     stored: () => ({ device, profile: current() }),
+    own: () => {
+      const entry = device && current().devices[device.device]
+      return entry && device ? { device: device.device, entry } : undefined
+    },
+    rewrite: save,
+    onWrite: (fn) => {
+      written = fn
+      return () => {
+        if (written === fn) written = undefined
+      }
+    },
     wipe: () => {
       forget()
       post('wiped')

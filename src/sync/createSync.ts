@@ -1,17 +1,9 @@
 import { retryable, retryDelay } from '../lib/backoff'
 import type { Report } from '../lib/errors'
-import { localStore } from '../lib/localStore'
 import type { KeyValue } from '../storage/createKeyValue'
 import type { TrackedEvent } from '../track'
+import type { Visitors } from './createVisitors'
 import { addToOutbox, emptyOutbox, nextBatch, settleOutbox, type Outbox } from './outbox'
-
-/** Who this browser is to the server. Persisted names: never minified. */
-export interface Visitor {
-  /** Random id the browser chose. */
-  id: string
-  /** Bearer token the server minted on first contact. */
-  token?: string
-}
 
 /** Options of {@link createSync}. */
 export interface SyncOptions {
@@ -24,8 +16,8 @@ export interface SyncOptions {
   report: Report
   /** Where the outbox lives; none keeps it in memory for this page. */
   kv: KeyValue | undefined
-  /** Keep the visitor in localStorage (false for `storage: 'memory'`). */
-  remember: boolean
+  /** Who this browser is to the server. */
+  visitors: Visitors
   /** Is `measurement` granted right now? Asked before every send. */
   measuring(): boolean
 }
@@ -62,11 +54,9 @@ const RETRY = 'retry'
  */
 export const createSync = (options: SyncOptions): Sync => {
   const { site, endpoint, report } = options
-  const eraseKey = `attune:erase:${site}`
-  const visitorKey = `attune:visitor:${site}`
+  const { visitors } = options
   let kv = options.kv
   let outbox = emptyOutbox()
-  let who: Visitor | undefined
   let adding: TrackedEvent[] = []
   let attempt = 0
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -90,41 +80,6 @@ export const createSync = (options: SyncOptions): Sync => {
       : Promise.resolve(inMemory())
   }
 
-  /** Small records in localStorage as JSON; in memory for `storage: 'memory'` or when storage is blocked. */
-  const kept = new Map<string, unknown>()
-  const load = <T>(key: string): T | undefined => {
-    try {
-      const store = options.remember ? localStore() : undefined
-      if (store) return (JSON.parse(store.getItem(key) ?? 'null') as T | null) ?? undefined
-    } catch {
-      // Unreadable: as if absent.
-    }
-    return kept.get(key) as T | undefined
-  }
-  const save = (key: string, value: unknown): void => {
-    if (value) kept.set(key, value)
-    else kept.delete(key)
-    try {
-      const store = options.remember ? localStore() : undefined
-      if (value) store?.setItem(key, JSON.stringify(value))
-      else store?.removeItem(key)
-    } catch {
-      // Kept in memory for this page.
-    }
-  }
-
-  /**
-   * The visitor lives in localStorage, not IndexedDB: it is tiny, every tab sees a token another
-   * tab received at once, and it outlives the database being deleted on withdrawal, when it is
-   * needed to ask the server to erase.
-   */
-  const visitor = (): Visitor => {
-    who = load<Visitor>(visitorKey) ?? who
-    if (!who?.id) save(visitorKey, (who = { id: options.uuid() }))
-    return who
-  }
-  const setVisitor = (next: Visitor | undefined): void => save(visitorKey, (who = next))
-
   const schedule = (ms: number): void => {
     clearTimeout(timer)
     if (!stopped) timer = setTimeout(() => void flush(), ms)
@@ -132,7 +87,7 @@ export const createSync = (options: SyncOptions): Sync => {
 
   /** POSTs one batch; resolves with the ids the server now holds, or RETRY, or a reason to drop. */
   const post = async (batch: TrackedEvent[], dropped: Record<string, number>, keepalive: boolean): Promise<string> => {
-    const me = visitor()
+    const me = visitors.current()
     let response: Response
     try {
       response = await options.fetch(`${endpoint}/v1/collect`, {
@@ -148,14 +103,14 @@ export const createSync = (options: SyncOptions): Sync => {
     }
     if (response.ok) {
       const answer = (await response.json().catch(() => ({}))) as CollectAnswer
-      if (answer.token) setVisitor({ id: me.id, token: answer.token })
+      if (answer.token) visitors.setToken(me.id, answer.token)
       attempt = 0
       return ''
     }
     if (response.status === 401) {
       // The server no longer knows this visitor's token (its secret changed, or it erased us):
       // start over as a new visitor rather than lose the events.
-      setVisitor(undefined)
+      visitors.forget()
     }
     if (response.status === 401 || retryable(response.status)) {
       schedule(retryDelay(attempt++, response.headers.get('retry-after')))
@@ -199,11 +154,9 @@ export const createSync = (options: SyncOptions): Sync => {
     return events.length ? change((old) => addToOutbox(old, events, options.now())) : Promise.resolve()
   }
 
-  const erasing = (): Visitor[] => load<Visitor[]>(eraseKey) ?? []
-  const setErasing = (list: Visitor[]): void => save(eraseKey, list.length && list)
   /** Sends every pending erasure; each is forgotten once the server confirmed (or never knew it). */
   const sendErasures = (): void => {
-    for (const who of erasing()) {
+    for (const who of visitors.erasing()) {
       if (!who.token) continue
       options
         .fetch(`${endpoint}/v1/profile?site=${encodeURIComponent(site)}&visitor=${encodeURIComponent(who.id)}`, {
@@ -214,7 +167,7 @@ export const createSync = (options: SyncOptions): Sync => {
         })
         .then(
           (response) => {
-            if (response.ok || response.status === 404) setErasing(erasing().filter((w) => w.id !== who.id))
+            if (response.ok || response.status === 404) visitors.setErasing(visitors.erasing().filter((w) => w.id !== who.id))
           },
           () => {},
         )
@@ -240,12 +193,11 @@ export const createSync = (options: SyncOptions): Sync => {
     },
     flush,
     erase() {
-      const me = load<Visitor>(visitorKey) ?? who
-      setVisitor(undefined)
+      const me = visitors.forget()
       adding = []
       // Unsent events were kept for a purpose now withdrawn: they go too.
       void change(emptyOutbox)
-      if (me?.token) setErasing([...erasing().filter((w) => w.id !== me.id), me])
+      if (me?.token) visitors.setErasing([...visitors.erasing().filter((w) => w.id !== me.id), me])
       sendErasures()
     },
     stop() {
