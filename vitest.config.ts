@@ -23,6 +23,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'server',
+          environment: 'node',
+          include: ['test/server/**/*.test.ts'],
+          // Starts a throwaway PostgreSQL (or uses DATABASE_URL); every server test runs on it and on PGlite.
+          globalSetup: ['test/server/postgres.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One file at a time: each opens PGlite and a PostgreSQL database, on two cores.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })

@@ -9,23 +9,9 @@ import { canonical } from './merge'
  * flat record for the device that wrote it, with today's field shapes and no `schema` or `v`.
  * It becomes that device's entry, at version 1.
  */
-export interface ProfileV0 {
+export type ProfileV0 = Omit<DeviceEntry, 'v'> & {
   /** The device that wrote the record. */
   deviceId: string
-  /** As {@link DeviceEntry.counters}. */
-  counters: Record<string, number>
-  /** As {@link DeviceEntry.affinities}. */
-  affinities: Record<string, Affinity>
-  /** As {@link DeviceEntry.viewed}. */
-  viewed: RecentItem[]
-  /** As {@link DeviceEntry.carted}. */
-  carted: RecentItem[]
-  /** As {@link DeviceEntry.traits}. */
-  traits: Record<string, Stamped>
-  /** As {@link DeviceEntry.interests}. */
-  interests: Record<string, Stamped>
-  /** As {@link DeviceEntry.experiments}. */
-  experiments: Record<string, Assignment>
 }
 
 type Rec = Record<string, unknown>

@@ -1,0 +1,80 @@
+import type { Queryable } from './createDb'
+
+/** The visitor and every visitor identified as the same user of the site. */
+export const linkedVisitors = async (q: Queryable, site: string, visitor: string): Promise<string[]> =>
+  (
+    await q.query<{ visitor: string }>(
+      `SELECT $2::uuid AS visitor
+       UNION
+       SELECT i.visitor FROM identities i
+       JOIN identities me ON me.site = i.site AND me.user_id = i.user_id
+       WHERE me.site = $1 AND me.visitor = $2`,
+      [site, visitor],
+    )
+  ).map((r) => r.visitor)
+
+/** The stored device entries of these visitors, as stored (validate before use). */
+export const entriesOf = async (q: Queryable, site: string, visitors: readonly string[]): Promise<{ visitor: string; device: string; entry: unknown }[]> =>
+  q.query<{ visitor: string; device: string; entry: unknown }>(
+    `SELECT visitor, device, entry FROM profile_entries
+     WHERE site = $1 AND visitor IN (SELECT value::uuid FROM jsonb_array_elements_text($2::jsonb))
+     ORDER BY visitor, device`,
+    [site, JSON.stringify(visitors)],
+  )
+
+/**
+ * Stores the device entry when its version is higher than the stored one, atomically (two
+ * racing writes cannot both win). Returns the stored version when it is not.
+ */
+export const putEntry = async (
+  q: Queryable,
+  site: string,
+  visitor: string,
+  device: string,
+  entry: { v: number },
+  now: number,
+): Promise<{ stored: true } | { stored: false; storedV: number }> => {
+  const written = await q.query(
+    `INSERT INTO profile_entries (site, visitor, device, v, entry, updated_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+     ON CONFLICT (site, visitor, device) DO UPDATE SET v = excluded.v, entry = excluded.entry, updated_at = excluded.updated_at
+     WHERE profile_entries.v < excluded.v
+     RETURNING v`,
+    [site, visitor, device, entry.v, JSON.stringify(entry), now],
+  )
+  if (written.length === 1) return { stored: true }
+  const [row] = await q.query<{ v: number }>('SELECT v::float8 AS v FROM profile_entries WHERE site = $1 AND visitor = $2 AND device = $3', [
+    site,
+    visitor,
+    device,
+  ])
+  return { stored: false, storedV: row?.v ?? 0 }
+}
+
+/** The user the visitor is identified as, if any. */
+export const userOf = async (q: Queryable, site: string, visitor: string): Promise<string | undefined> =>
+  (await q.query<{ userId: string }>('SELECT user_id AS "userId" FROM identities WHERE site = $1 AND visitor = $2', [site, visitor]))[0]?.userId
+
+/** Links the visitor to the user; a later identify as someone else moves the link. */
+export const link = async (q: Queryable, site: string, visitor: string, userId: string, now: number): Promise<void> => {
+  await q.query(
+    `INSERT INTO identities (site, visitor, user_id, linked_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (site, visitor) DO UPDATE SET user_id = excluded.user_id, linked_at = excluded.linked_at`,
+    [site, visitor, userId, now],
+  )
+}
+
+/**
+ * Erases these visitors entirely: events, profile entries, identity links, the visitors
+ * themselves, and every link of the users they were identified as. Run it in a transaction.
+ */
+export const erase = async (q: Queryable, site: string, visitors: readonly string[]): Promise<void> => {
+  const list = JSON.stringify(visitors)
+  const these = 'IN (SELECT value::uuid FROM jsonb_array_elements_text($2::jsonb))'
+  await q.query(
+    `DELETE FROM identities WHERE site = $1 AND user_id IN (SELECT user_id FROM identities WHERE site = $1 AND visitor ${these})`,
+    [site, list],
+  )
+  for (const table of ['identities', 'events', 'profile_entries', 'visitors']) {
+    await q.query(`DELETE FROM ${table} WHERE site = $1 AND visitor ${these}`, [site, list])
+  }
+}

@@ -1,0 +1,80 @@
+import * as v from 'valibot'
+import { Hono } from 'hono'
+import type { AppEnv, Deps } from '../types'
+import { hasEvents } from '../db/events'
+import { erase, linkedVisitors, putEntry } from '../db/profiles'
+import { fail } from '../lib/fail'
+import { gate } from '../lib/gate'
+import { profileOf } from '../lib/profileOf'
+import { readJson } from '../lib/readJson'
+import { authenticate, bearer } from '../lib/visitorAuth'
+import { FORBIDDEN_KEYS, migrate } from '../sdk'
+import { SiteId, SiteVisitorQuery, VisitorId, bodyFailed, parse } from './fields'
+
+/** The body of `PUT /v1/profile`: this device's entry only. */
+export const PutProfileBody = v.strictObject({
+  site: SiteId,
+  visitor: VisitorId,
+  device: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.maxLength(200),
+    v.check((x) => !FORBIDDEN_KEYS.includes(x), 'this device id is not allowed'),
+  ),
+  entry: v.unknown(),
+})
+
+/**
+ * `/v1/profile`: pull the merged profile (GET), push this device's entry (PUT), erase
+ * everything (DELETE). All take `Authorization: Bearer <visitor token>`.
+ */
+export const profileRoute = (deps: Deps) =>
+  new Hono<AppEnv>()
+    .get('/v1/profile', async (c) => {
+      const parsed = parse(c, deps, SiteVisitorQuery, c.req.query())
+      if ('response' in parsed) return parsed.response
+      const { site, visitor } = parsed.value
+      const gated = await gate(c, deps, site, visitor)
+      if (gated instanceof Response) return gated
+      const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), false)
+      if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
+      if (!auth.exists) return fail(c, deps.metrics, 404, 'not_found', 'no_profile')
+      const profile = await profileOf(deps.db, site, visitor)
+      if (Object.keys(profile.devices).length === 0 && !(await hasEvents(deps.db, site, visitor))) {
+        return fail(c, deps.metrics, 404, 'not_found', 'no_profile')
+      }
+      return c.json({ profile, ...(auth.token ? { token: auth.token } : {}) })
+    })
+    .put('/v1/profile', async (c) => {
+      const body = await readJson(c.req.raw, deps.limits.bodyBytes)
+      if (!('json' in body)) return bodyFailed(c, deps, body)
+      const parsed = parse(c, deps, PutProfileBody, body.json)
+      if ('response' in parsed) return parsed.response
+      const { site, visitor, device } = parsed.value
+      if (Buffer.byteLength(JSON.stringify(parsed.value.entry) ?? '') > deps.limits.documentBytes) {
+        return fail(c, deps.metrics, 413, 'too_large', 'entry_too_large', { message: `a device entry is at most ${deps.limits.documentBytes} bytes of JSON` })
+      }
+      const checked = migrate({ schema: 1, devices: { [device]: parsed.value.entry } })
+      const entry = 'profile' in checked ? checked.profile.devices[device] : undefined
+      if (!entry) return fail(c, deps.metrics, 400, 'bad_request', 'invalid_entry', { message: 'error' in checked ? checked.error : 'unusable device id' })
+
+      const gated = await gate(c, deps, site, visitor)
+      if (gated instanceof Response) return gated
+      const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), true)
+      if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
+      const result = await putEntry(deps.db, site, visitor, device, entry, deps.now())
+      if (!result.stored) return fail(c, deps.metrics, 409, 'stale', 'stale', { stored_v: result.storedV })
+      return c.json({ v: entry.v, ...(auth.token ? { token: auth.token } : {}) })
+    })
+    .delete('/v1/profile', async (c) => {
+      const parsed = parse(c, deps, SiteVisitorQuery, c.req.query())
+      if ('response' in parsed) return parsed.response
+      const { site, visitor } = parsed.value
+      const gated = await gate(c, deps, site, visitor)
+      if (gated instanceof Response) return gated
+      const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), false)
+      if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
+      // Nothing left (a retried DELETE, or a visitor never seen): done already, so 204 again.
+      if (auth.exists) await deps.db.transaction(async (tx) => erase(tx, site, await linkedVisitors(tx, site, visitor)))
+      return c.body(null, 204)
+    })

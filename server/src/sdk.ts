@@ -1,0 +1,8 @@
+/**
+ * The SDK's pure functions and types, imported rather than rewritten (STYLE.md §14): the server
+ * merges and validates profiles exactly as the browser does.
+ */
+export { merge } from '../../src/profile/merge'
+export { migrate } from '../../src/profile/migrate'
+export { FORBIDDEN_KEYS } from '../../src/lib/toJson'
+export type { DeviceEntry, Profile } from '../../src/profile/model'
