@@ -22,13 +22,13 @@ describe.each(drivers)('the SDK and the server ($name)', (driver) => {
     return response
   }) as typeof fetch
 
-  /** A device: a browser with its own visitor and device ids, all purposes granted, ready. */
-  const device = async (now = () => Date.now()) => {
+  /** A device: a browser with its own visitor and device ids, the purposes granted (all by default), ready. */
+  const device = async (now = () => Date.now(), purposes?: Parameters<Attune['consent']['grant']>[0]) => {
     const a = createAttune({ site: SITE, storage: 'memory', now })
     const handle = sync(a, { endpoint: ENDPOINT, fetch: viaServer })
     open.push({ a, handle })
     const ready = new Promise((resolve) => a.on('ready', resolve))
-    a.consent.grant()
+    a.consent.grant(purposes)
     await ready
     return { a, handle }
   }
@@ -94,6 +94,40 @@ describe.each(drivers)('the SDK and the server ($name)', (driver) => {
     expect(phone.a.profile.get().affinities['category:hiking']).toBeCloseTo(1)
     now += 3 * 864e5
     expect(phone.a.profile.get()).toEqual(laptop.a.profile.get())
+  })
+
+  it('sends events with measurement alone, and the profile only with sync', async () => {
+    const requests: string[] = []
+    network.before = () => {}
+    const original = viaServer
+    const { a, handle } = await device(undefined, ['personalization', 'measurement'])
+    handle.stop()
+    const watched = sync(a, {
+      endpoint: ENDPOINT,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`)
+        return original(input, init)
+      }) as typeof fetch,
+    })
+    open.push({ a, handle: watched })
+    a.track('product_viewed', { product_id: 'p1', category: 'Running' })
+    await watched.flush()
+    await watched.sync()
+    expect(requests).toEqual(['POST /v1/collect'])
+    a.consent.grant('sync')
+    await vi.waitFor(() => expect(requests).toContain('PUT /v1/profile'))
+    expect(await t.count('profile_entries')).toBeGreaterThan(0)
+  })
+
+  it('sends the profile with sync alone, and no events', async () => {
+    const entries = await t.count('profile_entries')
+    const { a, handle } = await device(undefined, ['personalization', 'sync'])
+    const before = await stored()
+    a.track('product_viewed', { product_id: 'p2', category: 'Hiking' })
+    await handle.flush()
+    await handle.sync()
+    expect(await stored()).toBe(before)
+    expect(await t.count('profile_entries')).toBeGreaterThan(entries)
   })
 
   it('refuses identify with a forged signature, and merges nothing', async () => {
