@@ -42,4 +42,10 @@ export default [
     plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
     output: { file: 'dist/attune.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
   },
+  {
+    // Server sync for the script tag, which loads it beside itself once consent allows.
+    input: 'src/browser-sync.ts',
+    plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
+    output: { file: 'dist/attune-sync.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
+  },
 ]

@@ -274,6 +274,7 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
     now,
     report,
     profile,
+    kv,
     enrich: (fn) => {
       enrich = fn
       return () => {

@@ -1,5 +1,6 @@
 import type { Report } from './lib/errors'
 import type { ProfileStore } from './profile/createProfileStore'
+import type { KeyValue } from './storage/createKeyValue'
 import type { TrackedEvent } from './track'
 
 /** What an instance shares with attune's own entry points (`attune/auto`), and no one else. */
@@ -17,6 +18,8 @@ export interface Internals {
   enrich(fn: (event: TrackedEvent) => TrackedEvent | undefined): () => void
   /** The profile store, for `attune/sync`. */
   profile: Pick<ProfileStore, 'own' | 'rewrite' | 'onWrite'>
+  /** The instance's IndexedDB store (none with `storage: 'memory'`); `attune/sync` keeps its outbox there. */
+  kv: KeyValue | undefined
 }
 
 /** Instance → its internals. A WeakMap, so a destroyed instance is simply collected. */

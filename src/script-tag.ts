@@ -1,7 +1,9 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
 import { autoTrack } from './auto'
-import { checkSite, checkStorage } from './options'
+import { checkEndpoint, checkSite, checkStorage } from './options'
+import type { connect } from './sync/connect'
+import { loadSyncChunk } from './sync/loadChunk'
 
 /**
  * The one-line queue stub a page puts before the script tag, so `attune('track', …)` works
@@ -39,11 +41,11 @@ const COMMANDS: Record<string, Handler> = {
  * `attune('on', type, fn)`, `attune('ready', fn)`, `attune(fn)` (called with the instance).
  * Anything else is reported through `on('error')`, never thrown.
  */
-export const createCommand = (attune: Attune, report: Report): AttuneCommand => {
+export const createCommand = (attune: Attune, report: Report, extra: Record<string, Handler> = {}): AttuneCommand => {
   const command: AttuneCommand = (name, ...args) => {
     try {
       if (typeof name === 'function') return (name as (a: Attune) => unknown)(attune)
-      const handler = typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+      const handler = typeof name !== 'string' ? undefined : Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : Object.hasOwn(extra, name) ? extra[name] : undefined
       if (handler) return handler(attune, report, ...args)
       return report('bad_call', `attune(${JSON.stringify(name) ?? String(name)}) is not a command; use ${Object.keys(COMMANDS).join(', ')} or a function.`)
     } catch (error) {
@@ -69,6 +71,7 @@ export const bootScriptTag = (win: Window): void => {
   const data = script?.dataset ?? {}
   const queued = Array.from(global.attune?.q ?? [])
   let instance: ReturnType<typeof createInstance>
+  let endpoint: string | undefined
   try {
     instance = createInstance({
       site: checkSite(data.attuneSite),
@@ -79,15 +82,22 @@ export const bootScriptTag = (win: Window): void => {
       now: Date.now,
       profile: {},
     })
+    endpoint = checkEndpoint(data.attuneEndpoint || undefined)
   } catch (error) {
     // A wrong attribute is the site developer's mistake: say so once, and leave the page alone.
     console.error(`${(error as Error).message} (read from the data-attune-* attributes of the attune <script>)`)
     return
   }
   const { attune, report } = instance
-  // The tag tracks pages, products and clicks by itself, and its destroy undoes that too.
+  // The tag tracks by itself, syncs with the server when given one, and its destroy undoes both.
   const stopTracking = autoTrack(attune)
-  const command = createCommand({ ...attune, destroy: () => (stopTracking(), attune.destroy()) }, report)
+  const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
+  const destroy = (): Promise<void> => {
+    stopTracking()
+    chunk?.stop()
+    return attune.destroy()
+  }
+  const command = createCommand({ ...attune, destroy }, report, chunk && { connect: (_a, _r, fn) => chunk.accept(fn as typeof connect) })
   global.attune = command
   for (const args of queued) command(...(Array.from(args) as [unknown]))
 }

@@ -1,11 +1,9 @@
 import type { Attune } from '../createAttune'
 import { internals } from '../internals'
-import { emptyProfile } from '../profile/model'
 import { checkEndpoint, checkFunction } from '../options'
-import { createKeyValue } from '../storage/createKeyValue'
-import { createProfileSync } from './createProfileSync'
-import { createSync } from './createSync'
-import { createVisitors } from './createVisitors'
+import { connect, type SyncHandle } from './connect'
+
+export type { SyncHandle } from './connect'
 
 /** Options of {@link sync}. */
 export interface SyncOptions {
@@ -15,77 +13,15 @@ export interface SyncOptions {
   fetch?: typeof fetch
 }
 
-/** What {@link sync} returns. */
-export interface SyncHandle {
-  /** Send the events waiting now; resolves when this attempt is over. */
-  flush(): Promise<void>
-  /** Merge in what the shopper's other devices changed, and send this device's changes (`sync` consent). */
-  sync(): Promise<void>
-  /**
-   * Link this browser to a signed-in user, so their profile follows them across devices
-   * (`sync` consent). `signature` is HMAC-SHA256 of `userId` with the site's identify secret,
-   * computed by the site's backend.
-   */
-  identify(userId: string, options: { signature: string }): Promise<void>
-  /** Start over as a new anonymous visitor with an empty profile (say, after sign-out). */
-  reset(): Promise<void>
-  /** Stop sending (what waits stays persisted for the next page). */
-  stop(): void
-}
-
 /**
- * `attune/sync`: connects an instance to the attune server. With `measurement` consent it sends
- * events, reliably and once in effect (createSync.ts); with `sync` consent it keeps the profile
- * the same on every device of the shopper (createProfileSync.ts). Withdrawing either asks the
- * server to erase the visitor — now, or from a later page if this one is offline. Throws a
- * `TypeError` for a bad endpoint, like `createAttune` does for its options.
+ * `attune/sync`: connects an instance to the attune server — events with `measurement`
+ * consent, the profile across devices with `sync` consent, erasure on withdrawal (connect.ts).
+ * Throws a `TypeError` for a bad endpoint, like `createAttune` does for its options.
  */
 export const sync = (attune: Attune, options: SyncOptions): SyncHandle => {
   const endpoint = checkEndpoint(options?.endpoint)
   const send = checkFunction<typeof fetch>('fetch', options?.fetch)
   const inner = internals.get(attune)
   if (!endpoint || !inner) throw new TypeError('attune: sync(attune, { endpoint }) needs an instance from createAttune and an endpoint.')
-  const shared = {
-    site: attune.site,
-    endpoint,
-    // Called bare, the global fetch must not lose its `this` ("Illegal invocation").
-    fetch: send ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
-    report: inner.report,
-    visitors: createVisitors(attune.site, inner.remember, inner.uuid),
-  }
-  const events = createSync({
-    ...shared,
-    now: inner.now,
-    uuid: inner.uuid,
-    kv: inner.remember ? createKeyValue(`attune-${attune.site}`) : undefined,
-    measuring: () => attune.consent.get().measurement,
-  })
-  const profiles = createProfileSync({ ...shared, profile: inner.profile, syncing: () => attune.consent.get().sync })
-  let before = attune.consent.get()
-  const stops = [
-    attune.on('track', (event) => {
-      if (attune.consent.get().measurement) events.enqueue(event)
-    }),
-    attune.on('ready', () => void profiles.sync()),
-    attune.consent.on((state) => {
-      if ((before.measurement && !state.measurement) || (before.sync && !state.sync)) events.erase()
-      else if (!before.sync && state.sync) void profiles.sync()
-      before = state
-    }),
-    events.stop,
-    profiles.stop,
-  ]
-  return {
-    flush: events.flush,
-    sync: profiles.sync,
-    identify: (userId, { signature }) => profiles.identify(userId, signature),
-    async reset() {
-      await events.flush()
-      shared.visitors.forget()
-      await inner.profile.rewrite(emptyProfile)
-    },
-    stop: () => {
-      for (const stop of stops.splice(0)) stop()
-    },
-  }
+  return connect(attune, inner, endpoint, send)
 }

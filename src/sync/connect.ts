@@ -1,0 +1,74 @@
+import type { Attune } from '../createAttune'
+import type { Internals } from '../internals'
+import type { TrackedEvent } from '../track'
+import { emptyProfile } from '../profile/model'
+import { createProfileSync } from './createProfileSync'
+import { createSync } from './createSync'
+import { createVisitors } from './createVisitors'
+
+/** What {@link connect} returns (and `sync` from `attune/sync`). */
+export interface SyncHandle {
+  /** Send the events waiting now; resolves when this attempt is over. */
+  flush(): Promise<void>
+  /** Merge in what the shopper's other devices changed, and send this device's changes (`sync` consent). */
+  sync(): Promise<void>
+  /**
+   * Link this browser to a signed-in user, so their profile follows them across devices
+   * (`sync` consent). `signature` is HMAC-SHA256 of `userId` with the site's identify secret,
+   * computed by the site's backend.
+   */
+  identify(userId: string, options: { signature: string }): Promise<void>
+  /** Start over as a new anonymous visitor with an empty profile (say, after sign-out). */
+  reset(): Promise<void>
+  /** Stop sending (what waits stays persisted for the next page). */
+  stop(): void
+}
+
+/**
+ * Connects an instance to the attune server at `endpoint` (already checked). With
+ * `measurement` consent it sends events, reliably and once in effect (createSync.ts); with
+ * `sync` consent it keeps the profile the same on every device of the shopper
+ * (createProfileSync.ts). Withdrawing either asks the server to erase the visitor — now, or
+ * from a later page if this one is offline. `backlog`: events allowed before it was connected.
+ */
+export const connect = (attune: Attune, inner: Internals, endpoint: string, send?: typeof fetch, backlog: readonly TrackedEvent[] = []): SyncHandle => {
+  const shared = {
+    site: attune.site,
+    endpoint,
+    // Called bare, the global fetch must not lose its `this` ("Illegal invocation").
+    fetch: send ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
+    report: inner.report,
+    visitors: createVisitors(attune.site, inner.remember, inner.uuid),
+  }
+  const events = createSync({ ...shared, now: inner.now, uuid: inner.uuid, kv: inner.kv, measuring: () => attune.consent.get().measurement })
+  const profiles = createProfileSync({ ...shared, profile: inner.profile, syncing: () => attune.consent.get().sync })
+  // Events allowed before this code was connected (the script tag loads it after consent).
+  for (const event of backlog) events.enqueue(event)
+  let before = attune.consent.get()
+  const stops = [
+    attune.on('track', (event) => {
+      if (attune.consent.get().measurement) events.enqueue(event)
+    }),
+    attune.on('ready', () => void profiles.sync()),
+    attune.consent.on((state) => {
+      if ((before.measurement && !state.measurement) || (before.sync && !state.sync)) events.erase()
+      else if (!before.sync && state.sync) void profiles.sync()
+      before = state
+    }),
+    events.stop,
+    profiles.stop,
+  ]
+  return {
+    flush: events.flush,
+    sync: profiles.sync,
+    identify: (userId, { signature }) => profiles.identify(userId, signature),
+    async reset() {
+      await events.flush()
+      shared.visitors.forget()
+      await inner.profile.rewrite(emptyProfile)
+    },
+    stop: () => {
+      for (const stop of stops.splice(0)) stop()
+    },
+  }
+}

@@ -1,0 +1,62 @@
+import type { Attune } from '../createAttune'
+import { internals } from '../internals'
+import { localStore } from '../lib/localStore'
+import type { TrackedEvent } from '../track'
+import type { connect, SyncHandle } from './connect'
+import { MAX_OUTBOX_EVENTS } from './outbox'
+
+/** The script tag's side of `attune-sync.min.js`. */
+export interface SyncChunk {
+  /** Called by the chunk, through `attune('connect', connect)`, once it has loaded. */
+  accept(fn: typeof connect): void
+  stop(): void
+}
+
+/** The file the script tag loads for server sync, beside the tag itself. */
+export const SYNC_CHUNK = 'attune-sync.min.js'
+
+/**
+ * Loads the sync code into a script-tag page only when it is needed: once `measurement` or
+ * `sync` is granted, or when an erasure is still owed to the server. Before that it costs the
+ * page nothing — no request at all (DESIGN.md promise 1) and no bytes in the tag, whose budget
+ * cannot hold it. The chunk comes from beside the tag (`new URL(SYNC_CHUNK, tag.src)`), so a
+ * CSP that allows the tag allows it.
+ */
+export const loadSyncChunk = (attune: Attune, tagSrc: string, endpoint: string): SyncChunk => {
+  let script: HTMLScriptElement | undefined
+  let handle: SyncHandle | undefined
+  let stopped = false
+  // Events allowed while the chunk loads (among them those replayed at the grant that loads it)
+  // wait here, in memory and bounded like the outbox, and are handed over on connect.
+  let backlog: TrackedEvent[] = []
+  const offTrack = attune.on('track', (event) => {
+    if (!handle && attune.consent.get().measurement && backlog.push(event) > MAX_OUTBOX_EVENTS) backlog.shift()
+  })
+  const load = (): void => {
+    if (script || stopped) return
+    script = document.createElement('script')
+    script.src = new URL(SYNC_CHUNK, tagSrc).href
+    script.async = true
+    document.head.append(script)
+  }
+  const off = attune.consent.on((state) => {
+    if (state.measurement || state.sync) load()
+  })
+  const { measurement, sync } = attune.consent.get()
+  if (measurement || sync || localStore()?.getItem(`attune:erase:${attune.site}`)) load()
+  return {
+    accept(fn) {
+      const inner = internals.get(attune)
+      if (stopped || handle || !inner) return
+      handle = fn(attune, inner, endpoint, undefined, backlog)
+      backlog = []
+      offTrack()
+    },
+    stop() {
+      stopped = true
+      off()
+      offTrack()
+      handle?.stop()
+    },
+  }
+}

@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { bootScriptTag, type AttuneCommand } from '../../../src/script-tag'
+import { SYNC_CHUNK } from '../../../src/sync/loadChunk'
+
+type Win = Window & { attune?: AttuneCommand }
+const win = window as Win
+const chunks = () => [...document.querySelectorAll<HTMLScriptElement>('script')].filter((s) => s.src.endsWith(SYNC_CHUNK))
+
+const boot = (attributes: Record<string, string> = {}) => {
+  const script = document.createElement('script')
+  script.src = 'https://cdn.example.com/attune/1.0/attune.min.js'
+  for (const [name, value] of Object.entries({ 'data-attune-site': 'shop-1', 'data-attune-endpoint': 'https://p.example.com', ...attributes })) {
+    script.setAttribute(name, value)
+  }
+  document.head.append(script)
+  vi.spyOn(document, 'currentScript', 'get').mockReturnValue(script)
+  bootScriptTag(window)
+  return win.attune!
+}
+
+beforeEach(() => {
+  document.head.replaceChildren()
+  localStorage.clear()
+})
+afterEach(async () => {
+  if (win.attune?.loaded) await win.attune('destroy')
+  Reflect.deleteProperty(window, 'attune')
+})
+
+describe('the script tag with data-attune-endpoint', () => {
+  it('loads nothing before consent', () => {
+    const attune = boot()
+    attune('consent', 'grant', ['personalization'])
+    expect(chunks()).toEqual([])
+  })
+
+  it('loads the sync code from beside the tag once measurement or sync is granted, once', () => {
+    const attune = boot()
+    attune('consent', 'grant', ['measurement'])
+    attune('consent', 'grant', ['sync'])
+    expect(chunks().map((s) => s.src)).toEqual(['https://cdn.example.com/attune/1.0/attune-sync.min.js'])
+    expect(chunks()[0]!.async).toBe(true)
+  })
+
+  it('loads it at once when an erasure is still owed to the server, whatever consent says now', () => {
+    localStorage.setItem('attune:erase:shop-1', JSON.stringify([{ id: 'v', token: 't' }]))
+    boot()
+    expect(chunks()).toHaveLength(1)
+  })
+
+  it('connects the loaded code to this instance, with the checked endpoint', () => {
+    const attune = boot()
+    const connect = vi.fn(() => ({ flush: vi.fn(), sync: vi.fn(), identify: vi.fn(), reset: vi.fn(), stop: vi.fn() }))
+    attune('consent', 'grant')
+    attune('connect', connect)
+    expect(connect).toHaveBeenCalledWith(expect.objectContaining({ site: 'shop-1' }), expect.objectContaining({ remember: true }), 'https://p.example.com', undefined, expect.any(Array))
+  })
+
+  it('hands the connected code every event allowed while it loaded, the replayed ones included', () => {
+    const attune = boot()
+    attune('track', 'before_consent')
+    attune('consent', 'grant')
+    attune('track', 'while_loading')
+    const connect = vi.fn((..._args: unknown[]) => ({ flush: vi.fn(), sync: vi.fn(), identify: vi.fn(), reset: vi.fn(), stop: vi.fn() }))
+    attune('connect', connect)
+    const backlog = connect.mock.calls[0]![4] as Array<{ name: string }>
+    expect(backlog.map((e) => e.name)).toEqual(expect.arrayContaining(['before_consent', 'while_loading', 'page_viewed', 'session_started']))
+  })
+
+  it('stops the connection on destroy', async () => {
+    const attune = boot()
+    const stop = vi.fn()
+    attune('consent', 'grant')
+    attune('connect', () => ({ flush: vi.fn(), sync: vi.fn(), identify: vi.fn(), reset: vi.fn(), stop }))
+    await attune('destroy')
+    expect(stop).toHaveBeenCalled()
+  })
+
+  it('refuses a plain-http endpoint with the fix on the console, and leaves the page alone', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    expect(() => boot({ 'data-attune-endpoint': 'http://p.example.com' })).not.toThrow()
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/option "endpoint" must be the https URL.*data-attune-\* attributes/))
+  })
+
+  it('without an endpoint, has no connect command', () => {
+    const attune = boot({ 'data-attune-endpoint': '' })
+    expect(chunks()).toEqual([])
+    const errors: string[] = []
+    attune('on', 'error', (e: Error) => errors.push(e.message))
+    attune('connect', () => ({}))
+    expect(errors[0]).toMatch(/is not a command/)
+  })
+})
