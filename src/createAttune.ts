@@ -168,10 +168,11 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
   stops.push(consent.stop)
 
   const start = (): void => {
+    // Loading is idempotent, and needed whenever personalization is granted, even after ready.
+    const loaded = consent.allows('personalization') ? profile.start() : Promise.resolve()
     if (ready !== 'no') return
     ready = 'pending'
     // Asynchronous always, so listeners added right after createAttune() or grant() hear it.
-    const loaded = consent.allows('personalization') ? profile.start() : Promise.resolve()
     loaded.then(() => {
       if (ready !== 'pending' || destroyed) return
       ready = 'yes'

@@ -63,6 +63,23 @@ describe('profile.get()', () => {
   })
 })
 
+describe('personalization granted after another purpose', () => {
+  it('still loads the profile and stores what is learnt', async () => {
+    const a = createAttune({ site: 'shop-1' })
+    instances.push(a)
+    const ready = new Promise((resolve) => a.on('ready', resolve))
+    a.consent.grant('measurement')
+    await ready
+    a.consent.grant('personalization')
+    a.track('tick')
+    await vi.waitFor(async () => {
+      const stored = await a.profile.export()
+      expect(Object.values(stored.profile.devices)[0]?.counters['event:tick']).toBe(1)
+      expect(stored.device).toBeDefined()
+    })
+  })
+})
+
 describe('profile.setInterest()', () => {
   it('records a stated preference and removes it with undefined', async () => {
     const a = await start()
