@@ -3,7 +3,7 @@ import type { Report } from '../lib/errors'
 import type { KeyValue } from '../storage/createKeyValue'
 import type { TrackedEvent } from '../track'
 import type { Visitors } from './createVisitors'
-import { addToOutbox, emptyOutbox, nextBatch, settleOutbox, type Outbox } from './outbox'
+import { addToOutbox, emptyOutbox, MAX_BATCH_EVENTS, nextBatch, settleOutbox, type Outbox } from './outbox'
 
 /** Options of {@link createSync}. */
 export interface SyncOptions {
@@ -59,6 +59,8 @@ export const createSync = (options: SyncOptions): Sync => {
   let outbox = emptyOutbox()
   let adding: TrackedEvent[] = []
   let attempt = 0
+  /** Events enqueued since the last full batch was sent for. */
+  let queued = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   let sending: Promise<void> | undefined
   let stopped = false
@@ -82,7 +84,12 @@ export const createSync = (options: SyncOptions): Sync => {
 
   const schedule = (ms: number): void => {
     clearTimeout(timer)
-    if (!stopped) timer = setTimeout(() => void flush(), ms)
+    if (!stopped) {
+      timer = setTimeout(() => {
+        timer = undefined
+        void flush()
+      }, ms)
+    }
   }
 
   /** POSTs one batch; resolves with the ids the server now holds, or RETRY, or a reason to drop. */
@@ -188,8 +195,11 @@ export const createSync = (options: SyncOptions): Sync => {
   return {
     enqueue(event) {
       if (adding.push(event) === 1) queueMicrotask(() => void write())
-      // Batch what a burst of tracking produces; a hidden page sends at once anyway.
-      if (!timer) schedule(1000)
+      // A full batch goes at once; otherwise a burst is batched for a second (a hidden page sends at once anyway).
+      if (++queued >= MAX_BATCH_EVENTS) {
+        queued = 0
+        void flush()
+      } else if (!timer) schedule(1000)
     },
     flush,
     erase() {

@@ -102,6 +102,26 @@ describe('attune/sync', () => {
     expect(calls[0]!.body.events).toHaveLength(20)
   })
 
+  it('sends every later burst too, each a second after it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const { a } = await start()
+    a.track('first')
+    await vi.advanceTimersByTimeAsync(1_000)
+    await vi.waitFor(() => expect(calls).toHaveLength(1))
+    a.track('second')
+    await vi.advanceTimersByTimeAsync(1_000)
+    await vi.waitFor(() => expect(calls).toHaveLength(2))
+    expect(sent()).toEqual(['first', 'second'])
+  })
+
+  it('sends a full batch at once, without waiting for the timer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const { a } = await start()
+    for (let i = 0; i < 500; i++) a.track('bulk')
+    await vi.waitFor(() => expect(calls).toHaveLength(1))
+    expect(calls[0]!.body.events).toHaveLength(500)
+  })
+
   it.each([
     ['a network error', new TypeError('Failed to fetch')],
     ['500', answer(500)],
