@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mintToken, verifyToken } from '../../server/src/index'
-import type { TestDatabase, TestServer } from './helpers'
-import { OTHER_SITE, SECRET, SITE, auth, deviceEntry, drivers, event, newVisitor, startServer, visitorId } from './helpers'
+import { OTHER_SITE, SECRET, SITE, auth, deviceEntry, drivers, event, newVisitor, startServer, visitorId, useServer } from './helpers'
 
 const nowS = () => Math.floor(Date.now() / 1000)
 const flip = (token: string, at: number) => {
@@ -32,16 +31,7 @@ const FORGERIES: { name: string; token: (own: { visitor: string; token: string }
 ]
 
 describe.each(drivers)('visitor tokens, IDOR and forgery ($name)', (driver) => {
-  let database: TestDatabase
-  let t: TestServer
-  beforeAll(async () => {
-    database = await driver.open()
-    t = await startServer(database.url)
-  })
-  afterAll(async () => {
-    await t.server.close()
-    await database.drop()
-  })
+  const t = useServer(driver)
 
   const q = (visitor: string) => `?site=${SITE}&visitor=${visitor}`
 
@@ -117,7 +107,7 @@ describe.each(drivers)('visitor tokens, IDOR and forgery ($name)', (driver) => {
 
   it('the tokenless re-issue ends an hour after first contact', async () => {
     let clock = Date.now()
-    const clocked = await startServer(database.url, { db: t.server.db, now: () => clock })
+    const clocked = await startServer(t.url, { db: t.server.db, now: () => clock })
     const visitor = visitorId()
     await clocked.request('POST', '/v1/collect', { body: { site: SITE, visitor, events: [] } })
     clock += 3600_000 + 1

@@ -1,22 +1,12 @@
 import { Hono } from 'hono'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestDatabase, TestServer } from './helpers'
-import { SITE, drivers, event, events, newVisitor, read, startServer, visitorId } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { SITE, drivers, event, events, newVisitor, read, visitorId, useServer } from './helpers'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR
 
 describe.each(drivers)('POST /v1/collect ($name)', (driver) => {
-  let database: TestDatabase
-  let t: TestServer
-  beforeAll(async () => {
-    database = await driver.open()
-    t = await startServer(database.url)
-  })
-  afterAll(async () => {
-    await t.server.close()
-    await database.drop()
-  })
+  const t = useServer(driver)
 
   const collect = (body: unknown) => t.request('POST', '/v1/collect', { body })
   const stored = (visitor: string) => t.count('events', 'site = $1 AND visitor = $2', [SITE, visitor])

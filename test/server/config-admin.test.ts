@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestDatabase, TestServer } from './helpers'
-import { ADMIN_KEY, ORIGIN, SITE, auth, drivers, event, events, newVisitor, signUser, startServer } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { ADMIN_KEY, ORIGIN, SITE, auth, drivers, event, events, newVisitor, signUser, startServer, useServer } from './helpers'
 
 describe.each(drivers)('site config and admin ($name)', (driver) => {
-  let database: TestDatabase
-  let t: TestServer
-  beforeAll(async () => {
-    database = await driver.open()
-    t = await startServer(database.url)
-  })
-  afterAll(async () => {
-    await t.server.close()
-    await database.drop()
-  })
+  const t = useServer(driver)
 
   const admin = (method: string, path: string, body?: unknown) => t.request(method, `/v1/admin${path}`, { body, headers: auth(ADMIN_KEY) })
 
@@ -84,7 +74,7 @@ describe.each(drivers)('site config and admin ($name)', (driver) => {
   })
 
   it('a server without an admin key refuses every admin request', async () => {
-    const locked = await startServer(database.url, { db: t.server.db, adminKey: undefined })
+    const locked = await startServer(t.url, { db: t.server.db, adminKey: undefined })
     const answer = await locked.request('GET', `/v1/admin/sites/${SITE}/config`, { headers: auth('') })
     expect(answer.status).toBe(401)
     expect(answer.body.reason).toBe('admin_disabled')
@@ -118,9 +108,9 @@ describe.each(drivers)('site config and admin ($name)', (driver) => {
   })
 
   it('a site configured with an initial config serves it; a restart with another keeps the stored one', async () => {
-    const seeded = await startServer(database.url, { db: t.server.db, sites: { seeded: { config: { first: true } } } })
+    const seeded = await startServer(t.url, { db: t.server.db, sites: { seeded: { config: { first: true } } } })
     expect((await seeded.request('GET', '/v1/sites/seeded/config')).body).toEqual({ first: true })
-    const again = await startServer(database.url, { db: t.server.db, sites: { seeded: { config: { second: true } } } })
+    const again = await startServer(t.url, { db: t.server.db, sites: { seeded: { config: { second: true } } } })
     expect((await again.request('GET', '/v1/sites/seeded/config')).body).toEqual({ first: true })
     await seeded.server.drain()
     await again.server.drain()

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Answer, TestDatabase, TestServer } from './helpers'
-import { ORIGIN, OTHER_ORIGIN, SITE, auth, drivers, event, newVisitor, startServer, visitorId } from './helpers'
+import { describe, expect, it } from 'vitest'
+import type { Answer, TestServer } from './helpers'
+import { ORIGIN, OTHER_ORIGIN, SITE, auth, drivers, event, newVisitor, visitorId, useServer } from './helpers'
 
 type Call = (t: TestServer, origin: string | undefined) => Promise<Answer>
 
@@ -34,16 +34,7 @@ const ENDPOINTS: { name: string; call: Call; ok: number }[] = [
 ]
 
 describe.each(drivers)('CORS and cookies ($name)', (driver) => {
-  let database: TestDatabase
-  let t: TestServer
-  beforeAll(async () => {
-    database = await driver.open()
-    t = await startServer(database.url)
-  })
-  afterAll(async () => {
-    await t.server.close()
-    await database.drop()
-  })
+  const t = useServer(driver)
 
   const noCredentials = (a: Answer) => expect(a.headers.get('access-control-allow-credentials')).toBeNull()
 

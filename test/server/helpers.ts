@@ -1,6 +1,6 @@
 import { randomUUID, createHmac } from 'node:crypto'
 import pg from 'pg'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import type { AttuneServer, ServerOptions } from '../../server/src/index'
 import { createDb, createServer } from '../../server/src/index'
 import { createUuidv7 } from '../../src/lib/uuidv7'
@@ -167,3 +167,27 @@ export const deviceEntry = (v: number, over: Record<string, unknown> = {}) => ({
 })
 
 export { createDb }
+
+/**
+ * A server on a fresh database of `driver` for the tests of one `describe`: started before them,
+ * closed and dropped after. The returned object stands for the live server (and its database
+ * URL, for tests that start a second server on the same database).
+ */
+export const useServer = (driver: (typeof drivers)[number], extra: Partial<ServerOptions> = {}): TestServer & { url: string } => {
+  let database: TestDatabase | undefined
+  let current: (TestServer & { url: string }) | undefined
+  beforeAll(async () => {
+    database = await driver.open()
+    current = { ...(await startServer(database.url, extra)), url: database.url }
+  })
+  afterAll(async () => {
+    await current?.server.close()
+    await database?.drop()
+  })
+  return new Proxy({} as TestServer & { url: string }, {
+    get: (_, key) => {
+      if (!current) throw new Error('useServer: the server starts in beforeAll; use it inside tests')
+      return current[key as keyof typeof current]
+    },
+  })
+}

@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { derive } from '../../src/profile/derive'
-import type { TestDatabase, TestServer } from './helpers'
-import { SITE, auth, deviceEntry, drivers, event, newVisitor, signUser, startServer } from './helpers'
+import { SITE, auth, deviceEntry, drivers, event, newVisitor, signUser, useServer } from './helpers'
 
 describe.each(drivers)('profile sync and identify ($name)', (driver) => {
-  let database: TestDatabase
-  let t: TestServer
-  beforeAll(async () => {
-    database = await driver.open()
-    t = await startServer(database.url)
-  })
-  afterAll(async () => {
-    await t.server.close()
-    await database.drop()
-  })
+  const t = useServer(driver)
 
   const q = (visitor: string) => `?site=${SITE}&visitor=${visitor}`
   const put = (v: { visitor: string; token: string }, device: string, entry: unknown) =>
