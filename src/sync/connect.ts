@@ -49,7 +49,11 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
     attune.on('track', (event) => {
       if (attune.consent.get().measurement) events.enqueue(event)
     }),
-    attune.on('ready', () => void profiles.sync()),
+    attune.on('ready', () => {
+      // What an earlier page left waiting goes now, not at the next event.
+      void events.flush()
+      void profiles.sync()
+    }),
     attune.consent.on((state) => {
       if ((before.measurement && !state.measurement) || (before.sync && !state.sync)) events.erase()
       else if (!before.sync && state.sync) void profiles.sync()

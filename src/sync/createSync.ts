@@ -63,6 +63,7 @@ export const createSync = (options: SyncOptions): Sync => {
   let queued = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   let sending: Promise<void> | undefined
+  let again: Promise<void> | undefined
   let stopped = false
 
   /** IndexedDB failed: keep going in memory, with what we had, reported once. */
@@ -106,6 +107,7 @@ export const createSync = (options: SyncOptions): Sync => {
         credentials: 'omit',
       })
     } catch {
+      schedule(retryDelay(attempt++))
       return RETRY
     }
     if (response.ok) {
@@ -136,18 +138,20 @@ export const createSync = (options: SyncOptions): Sync => {
       const batch = nextBatch(waiting.events)
       const reported = { ...waiting.dropped }
       const outcome = await post(batch, reported, keepalive)
-      if (outcome === RETRY) {
-        if (attempt === 0) schedule(retryDelay(attempt++))
-        return
-      }
+      // A retry is scheduled already.
+      if (outcome === RETRY) return
       await change((old) => settleOutbox(old, batch.map((e) => e.id), outcome ? {} : reported, outcome || undefined))
       if (outcome) report('network', `The server refused ${batch.length} events (${outcome}); they were dropped.`)
     }
   }
 
-  /** One sender at a time across tabs; the others find the outbox empty or try later. */
+  /**
+   * One sender at a time across tabs (the others find the outbox empty, or wait for the lock).
+   * A flush asked for while one runs runs once more after it, for what came in meanwhile.
+   */
   const flush = (keepalive = false): Promise<void> => {
-    if (sending || stopped) return sending ?? Promise.resolve()
+    if (stopped) return Promise.resolve()
+    if (sending) return (again ??= sending.then(() => ((again = undefined), flush(keepalive))))
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
     const run = (): Promise<void> => drain(keepalive).catch((error: unknown) => report('network', 'Sending events failed; they stay queued.', error))
     sending = (locks ? locks.request(`attune:${site}:send`, run).then(() => {}) : run()).finally(() => (sending = undefined))
@@ -184,11 +188,18 @@ export const createSync = (options: SyncOptions): Sync => {
   const onHide = (): void => {
     if (document.visibilityState === 'hidden') void flush(true)
   }
-  const onPageHide = (): void => void flush(true)
+  // The page is going: there is no time for the lock and IndexedDB, so what this tab last saw
+  // waiting goes at once (fetch is called synchronously here); the server absorbs doubles.
+  const onPageHide = (): void => {
+    const waiting = outbox.events.concat(adding)
+    if (waiting.length && options.measuring() && !stopped) void post(nextBatch(waiting), {}, true)
+    void flush(true)
+  }
+  const onOnline = (): void => void flush()
   if (typeof document !== 'undefined') {
     document.addEventListener('visibilitychange', onHide)
     addEventListener('pagehide', onPageHide)
-    addEventListener('online', onPageHide)
+    addEventListener('online', onOnline)
   }
   sendErasures()
 
@@ -216,7 +227,7 @@ export const createSync = (options: SyncOptions): Sync => {
       if (typeof document !== 'undefined') {
         document.removeEventListener('visibilitychange', onHide)
         removeEventListener('pagehide', onPageHide)
-        removeEventListener('online', onPageHide)
+        removeEventListener('online', onOnline)
       }
     },
   }

@@ -12,8 +12,12 @@ export const MAX_OUTBOX_EVENTS = 1000
 export const MAX_OUTBOX_BYTES = 2 * 1024 * 1024
 /** Oldest event kept waiting: the server refuses older ones. Counted as `expired`. */
 export const MAX_OUTBOX_AGE_MS = 7 * 864e5
-/** Largest batch: what `fetch(…, { keepalive })` may carry. */
-export const MAX_BATCH_BYTES = 64 * 1024
+/**
+ * Largest batch of events, in UTF-8 bytes of JSON: a whole request body must stay under the
+ * 64 KiB that `fetch(…, { keepalive })` may carry (Chromium refuses 65,536 bytes), and the
+ * envelope (site, visitor, token, drop counts) needs room too.
+ */
+export const MAX_BATCH_BYTES = 60 * 1024
 /** Most events in one batch. */
 export const MAX_BATCH_EVENTS = 500
 
@@ -47,10 +51,11 @@ export const addToOutbox = (outbox: Outbox, events: readonly TrackedEvent[], now
 
 /** The oldest events that fit in one batch (at least one, so no event can block the queue). */
 export const nextBatch = (events: readonly TrackedEvent[]): TrackedEvent[] => {
+  const encoder = new TextEncoder()
   let bytes = 0
   let n = 0
   while (n < events.length && n < MAX_BATCH_EVENTS) {
-    bytes += JSON.stringify(events[n]).length + 1
+    bytes += encoder.encode(JSON.stringify(events[n])).length + 1
     if (n > 0 && bytes > MAX_BATCH_BYTES) break
     n++
   }

@@ -26,6 +26,8 @@ const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const STATIC: Record<string, string> = {
   '/dist/': join(ROOT, 'dist'),
   '/pages/': join(ROOT, 'test/e2e/pages'),
+  // The one bare import of the ESM builds (`dist/index.js`, `dist/sync/index.js`): pages map it here.
+  '/node_modules/idb-keyval/': join(ROOT, 'node_modules/idb-keyval'),
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -122,9 +124,10 @@ const staticFile = (path: string): string | undefined => {
 }
 
 /**
- * Starts a server on 127.0.0.1 (a free port) serving `/dist/*` from `dist/` and `/pages/*` from
- * `test/e2e/pages/`, `/favicon.ico` as 204, 404 for anything else, never cacheable. `{{ORIGIN}}`
- * in served `.html` files becomes the server's own origin. `routes` are tried first, in order.
+ * Starts a server on 127.0.0.1 (a free port) serving `/dist/*` from `dist/`, `/pages/*` from
+ * `test/e2e/pages/` and `/node_modules/idb-keyval/*` (for an import map), `/favicon.ico` as 204,
+ * 404 for anything else, never cacheable. `{{ORIGIN}}` in served `.html` files becomes the
+ * server's own origin. `routes` are tried first, in order.
  */
 export const serve = async (routes: Route[] = []): Promise<TestServer> => {
   const requests: RecordedRequest[] = []

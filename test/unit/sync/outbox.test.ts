@@ -56,11 +56,17 @@ describe('nextBatch', () => {
     expect(nextBatch(many(800))).toHaveLength(MAX_BATCH_EVENTS)
   })
 
-  it('stays within 64 KB', () => {
-    const events = Array.from({ length: 10 }, (_, i) => event(i, 1, { blob: 'x'.repeat(20_000) }))
+  it.each([
+    ['ASCII', 'x'],
+    ['accented text, two bytes a character', 'é'],
+    ['emoji, four bytes a character', '🏃'],
+  ])('stays within the keepalive limit in UTF-8 bytes, with %s', (_n, char) => {
+    const events = Array.from({ length: 20 }, (_, i) => event(i, 1, { blob: char.repeat(9_000) }))
     const batch = nextBatch(events)
-    expect(batch).toHaveLength(3)
-    expect(JSON.stringify(batch).length).toBeLessThanOrEqual(MAX_BATCH_BYTES)
+    const bytes = new TextEncoder().encode(JSON.stringify({ site: 'shop-1', visitor: 'x'.repeat(36), token: 'x'.repeat(60), events: batch })).length
+    expect(bytes).toBeLessThan(65_536)
+    expect(new TextEncoder().encode(JSON.stringify(batch)).length).toBeLessThanOrEqual(MAX_BATCH_BYTES)
+    expect(batch.length).toBeGreaterThan(0)
   })
 
   it('takes a single event even when it alone is larger, so nothing blocks the queue', () => {

@@ -142,6 +142,20 @@ describe('attune/sync', () => {
     expect(calls).toHaveLength(2)
   })
 
+  it('keeps retrying after network error upon network error, backing off', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const { a, handle } = await start()
+    for (let i = 0; i < 4; i++) answers.push(new TypeError('Failed to fetch'))
+    a.track('kept')
+    await handle.flush()
+    // Full jitter: four waits of at most 1, 2, 4 and 8 s.
+    for (let waited = 0; waited < 15_000 && calls.length < 5; waited += 500) await vi.advanceTimersByTimeAsync(500)
+    expect(sent()).toEqual(['kept', 'kept', 'kept', 'kept', 'kept'])
+    await vi.advanceTimersByTimeAsync(60_000)
+    await handle.flush()
+    expect(calls).toHaveLength(5)
+  })
+
   it('honours Retry-After before trying again', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const { a, handle } = await start()
@@ -197,6 +211,30 @@ describe('attune/sync', () => {
     window.dispatchEvent(new Event('pagehide'))
     await vi.waitFor(() => expect(calls).toHaveLength(1))
     expect(calls[0]!.init.keepalive).toBe(true)
+  })
+
+  it('sends, as soon as it is ready, what an earlier page left waiting', async () => {
+    const first = await start(['personalization', 'measurement'], 'indexeddb')
+    answers.push(new TypeError('offline'))
+    first.a.track('left-behind')
+    await first.handle.flush()
+    first.handle.stop()
+    await first.a.destroy()
+    await start(['personalization', 'measurement'], 'indexeddb')
+    await vi.waitFor(() => expect(sent()).toEqual(['left-behind', 'left-behind']))
+  })
+
+  it('sends what is waiting at once when the page goes, within the same task', async () => {
+    const { a, handle } = await start()
+    answers.push(new TypeError('offline'))
+    a.track('one')
+    await handle.flush()
+    a.track('two')
+    const before = calls.length
+    window.dispatchEvent(new Event('pagehide'))
+    expect(calls.length).toBe(before + 1)
+    expect(calls.at(-1)!.init.keepalive).toBe(true)
+    expect(calls.at(-1)!.body.events.map((e) => e.name)).toEqual(['one', 'two'])
   })
 
   it('persists events in IndexedDB before sending, and sends them from the next page if this one could not', async () => {
