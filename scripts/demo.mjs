@@ -25,6 +25,8 @@ const server = spawn(process.execPath, [join(root, 'server/bin/attune-server.mjs
     ATTUNE_SITES: JSON.stringify({ 'demo-shop': { origins: [shop, `http://127.0.0.1:${SHOP_PORT}`] } }),
   },
 })
+// Whatever ends this process ends the server too.
+process.on('exit', () => server.kill('SIGTERM'))
 server.on('exit', (code) => {
   console.error(`attune-server exited (${code}); stopping the demo.`)
   process.exit(code ?? 1)
