@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, arch, platform, totalmem, availableParallelism } from 'node:os'
+import { cpus, arch, platform, release, totalmem, freemem, loadavg, availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -28,10 +28,15 @@ if (!existsSync(join(ROOT, 'dist/index.js'))) {
   console.log('dist/ is missing: npm run build')
   run('npm', ['run', 'build'], ROOT)
 }
-// Peer libraries (a later milestone) are the bench package's own dependencies.
+// The load generator (autocannon) and, later, peer libraries are the bench package's own
+// dependencies, not the repository's: installed here when any is missing.
 const manifest = JSON.parse(readFileSync(join(BENCH, 'package.json'), 'utf8'))
 const wanted = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })
-if (wanted.length > 0 && !existsSync(join(BENCH, 'node_modules'))) run('npm', ['install', '--no-audit', '--no-fund'], BENCH)
+const missing = wanted.filter((name) => !existsSync(join(BENCH, 'node_modules', name, 'package.json')))
+if (missing.length > 0) {
+  console.log(`bench dependencies missing (${missing.join(', ')}): npm install --prefix bench`)
+  run('npm', ['install', '--prefix', 'bench', '--no-audit', '--no-fund'], ROOT)
+}
 
 const filters = process.argv.slice(2)
 const files = readdirSync(BENCH)
@@ -40,12 +45,20 @@ const files = readdirSync(BENCH)
   .sort()
 if (files.length === 0) throw new Error(`No bench/*.bench.mjs file matches ${filters.join(', ')}`)
 
+const gib = (bytes) => Math.round((bytes / 2 ** 30) * 10) / 10
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100)
 const machine = {
   cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  cpuMHz: cpus()[0]?.speed || undefined,
   cores: availableParallelism?.() ?? cpus().length,
-  memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  memoryGiB: gib(totalmem()),
+  freeMemoryGiB: gib(freemem()),
   node: process.version,
+  v8: process.versions.v8,
   platform: `${platform()} ${arch()}`,
+  kernel: release(),
+  // Other work on the machine meanwhile slows what is measured: the 1, 5 and 15 min load averages.
+  loadAverage: load(),
   date: new Date().toISOString(),
 }
 
@@ -56,6 +69,7 @@ for (const file of files) {
   const out = join(SCRATCH, file.replace(/\.bench\.mjs$/, '.json'))
   rmSync(out, { force: true })
   console.log(`\n▶ ${file}`)
+  const loadBefore = load()
   const started = Date.now()
   const { status, signal } = spawnSync(process.execPath, ['--expose-gc', join(BENCH, file)], {
     cwd: ROOT,
@@ -63,17 +77,24 @@ for (const file of files) {
     env: { ...process.env, ATTUNE_BENCH_OUT: out, NODE_ENV: 'production' },
   })
   const seconds = Math.round((Date.now() - started) / 100) / 10
-  if (status !== 0 || !existsSync(out)) {
+  const reported = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined
+  if (status !== 0 || !reported) {
+    // A bench file exits non-zero for a crash of attune itself (e.g. the server died); what it
+    // measured before that is still shown.
     crashed++
     console.error(`✗ ${file} failed (${signal ?? `exit ${status}`})`)
-    benches.push({ file, error: signal ?? `exit ${status}`, seconds })
+    benches.push({ file, error: signal ?? `exit ${status}`, seconds, loadBefore, ...reported })
     continue
   }
-  benches.push({ file, seconds, ...JSON.parse(readFileSync(out, 'utf8')) })
+  benches.push({ file, seconds, loadBefore, ...reported })
 }
 
-const meets = ({ value }, { op, value: limit }) =>
-  op === '<' ? value < limit : op === '<=' ? value <= limit : op === '>' ? value > limit : value >= limit
+// A target is `{ op, value }` compared with the row's value, or `{ text, pass }` judged by the bench itself.
+const meets = ({ value }, target) => {
+  if (typeof target.pass === 'boolean') return target.pass
+  const { op, value: limit } = target
+  return op === '<' ? value < limit : op === '<=' ? value <= limit : op === '>' ? value > limit : value >= limit
+}
 for (const bench of benches) for (const row of bench.results ?? []) if (row.target) row.pass = meets(row, row.target)
 
 const number = (x) => (x === undefined ? '' : typeof x === 'number' ? x.toLocaleString('en-US', { maximumFractionDigits: 3 }) : String(x))
@@ -81,7 +102,7 @@ const cell = (x) => String(x).replaceAll('|', '\\|')
 const lines = [
   '# attune benchmarks',
   '',
-  `${machine.date.slice(0, 10)} · ${machine.cpu} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} · ${machine.platform}`,
+  `${machine.date.slice(0, 10)} · ${machine.cpu}${machine.cpuMHz ? ` (${machine.cpuMHz} MHz)` : ''} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} (V8 ${machine.v8}) · ${machine.platform} ${machine.kernel} · load average at start ${machine.loadAverage.join(' / ')}`,
   '',
   'Written by `npm run bench` (bench/run.mjs); the same figures, unrounded where it matters, are in latest.json.',
   'A target missed is marked ✗ and never fails the run.',
@@ -90,7 +111,8 @@ for (const bench of benches) {
   lines.push('', `## ${bench.title ?? bench.file}`, '')
   if (bench.error) {
     lines.push(`**Failed** (${bench.error}); see the console output of the run.`)
-    continue
+    if (!bench.results) continue
+    lines.push('')
   }
   if (bench.description) lines.push(bench.description, '')
   lines.push('| metric | subject | value | p50 | p99 | target | |', '|---|---|--:|--:|--:|--:|:-:|')
@@ -104,7 +126,7 @@ for (const bench of benches) {
           number(row.value) + unit,
           row.p50 === undefined ? '' : number(row.p50) + unit,
           row.p99 === undefined ? '' : number(row.p99) + unit,
-          row.target ? `${row.target.op} ${number(row.target.value)}${unit}` : '',
+          !row.target ? '' : row.target.text !== undefined ? row.target.text : `${row.target.op} ${number(row.target.value)}${unit}`,
           row.target ? (row.pass ? '✓' : '✗') : '',
         ]
           .map(cell)
@@ -113,7 +135,7 @@ for (const bench of benches) {
     )
   }
   for (const note of bench.notes ?? []) lines.push('', note)
-  lines.push('', `Ran in ${bench.seconds} s (\`bench/${bench.file}\`).`)
+  lines.push('', `Ran in ${bench.seconds} s (\`bench/${bench.file}\`); load average before it: ${bench.loadBefore.join(' / ')}.`)
 }
 
 writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({ machine, benches }, null, 2) + '\n')
