@@ -25,6 +25,9 @@ const server = serve({ fetch: attune.fetch, port, hostname: host }, (info) => {
 })
 server.on('error', (error) => fatal(`cannot listen on ${host}:${port}: ${error.message}`))
 
+// A log pipe the parent closed (EPIPE) must not stop a drain halfway: logging is best effort.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
+
 let stopping = false
 const shutdown = async (signal: string): Promise<void> => {
   if (stopping) return

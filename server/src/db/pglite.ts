@@ -8,17 +8,25 @@ const queryable = (client: Client): Queryable => ({
 })
 
 /**
+ * PGlite runs queued statements back to back without giving the event loop a turn, so under
+ * load the server would stop reading sockets: no shedding, /healthz unanswered for seconds.
+ * A macrotask turn before each statement (and transaction) lets Node serve the network between them.
+ */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/**
  * Embedded PostgreSQL (WebAssembly). One connection: PGlite runs statements one at a time and
  * a transaction holds it until done, so no locking is needed on our side.
  */
 export const createPglite = async (dataDir: string): Promise<Db> => {
   const pg = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir)
+  const direct = queryable(pg)
   let closing: Promise<void> | undefined
   return {
     kind: 'pglite',
     where: dataDir,
-    ...queryable(pg),
-    transaction: (fn) => pg.transaction((tx) => fn(queryable(tx))),
+    query: (sql, params) => turn().then(() => direct.query(sql, params)),
+    transaction: (fn) => turn().then(() => pg.transaction((tx) => fn(queryable(tx)))),
     close: () => (closing ??= pg.close()),
   }
 }
