@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { AppEnv, Deps } from '../types'
 import { hasEvents } from '../db/events'
 import { erase, linkedVisitors, putEntry } from '../db/profiles'
@@ -25,19 +25,30 @@ export const PutProfileBody = v.strictObject({
 })
 
 /**
+ * What GET and DELETE share: `?site&visitor`, the Origin and rate gate, and the visitor's token
+ * (these never create a visitor). Returns the answer to give at once, or who is asking.
+ */
+const knownVisitor = async (c: Context<AppEnv>, deps: Deps) => {
+  const parsed = parse(c, deps, SiteVisitorQuery, c.req.query())
+  if ('response' in parsed) return parsed.response
+  const { site, visitor } = parsed.value
+  const gated = await gate(c, deps, site, visitor)
+  if (gated instanceof Response) return gated
+  const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), false)
+  if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
+  return { site, visitor, auth }
+}
+
+/**
  * `/v1/profile`: pull the merged profile (GET), push this device's entry (PUT), erase
  * everything (DELETE). All take `Authorization: Bearer <visitor token>`.
  */
 export const profileRoute = (deps: Deps) =>
   new Hono<AppEnv>()
     .get('/v1/profile', async (c) => {
-      const parsed = parse(c, deps, SiteVisitorQuery, c.req.query())
-      if ('response' in parsed) return parsed.response
-      const { site, visitor } = parsed.value
-      const gated = await gate(c, deps, site, visitor)
-      if (gated instanceof Response) return gated
-      const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), false)
-      if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
+      const known = await knownVisitor(c, deps)
+      if (known instanceof Response) return known
+      const { site, visitor, auth } = known
       if (!auth.exists) return fail(c, deps.metrics, 404, 'not_found', 'no_profile')
       const profile = await profileOf(deps.db, site, visitor)
       if (Object.keys(profile.devices).length === 0 && !(await hasEvents(deps.db, site, visitor))) {
@@ -67,13 +78,9 @@ export const profileRoute = (deps: Deps) =>
       return c.json({ v: entry.v, ...(auth.token ? { token: auth.token } : {}) })
     })
     .delete('/v1/profile', async (c) => {
-      const parsed = parse(c, deps, SiteVisitorQuery, c.req.query())
-      if ('response' in parsed) return parsed.response
-      const { site, visitor } = parsed.value
-      const gated = await gate(c, deps, site, visitor)
-      if (gated instanceof Response) return gated
-      const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), false)
-      if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
+      const known = await knownVisitor(c, deps)
+      if (known instanceof Response) return known
+      const { site, visitor, auth } = known
       // Nothing left (a retried DELETE, or a visitor never seen): done already, so 204 again.
       if (auth.exists) await deps.db.transaction(async (tx) => erase(tx, site, await linkedVisitors(tx, site, visitor)))
       return c.body(null, 204)
