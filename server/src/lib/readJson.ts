@@ -92,7 +92,7 @@ const JSON_TYPES = /^(text\/plain|application\/json)\s*(;|$)/i
  * {@link inspectJson}. Content types: `text/plain` (what `sendBeacon` and CORS-simple
  * requests send), `application/json`, or none.
  */
-export const readJson = async (request: Request, limit: number): Promise<{ json: unknown } | BodyProblem> => {
+export const readJson = async (request: Request, limit: number): Promise<{ json: unknown; bytes: number } | BodyProblem> => {
   const type = request.headers.get('content-type')
   if (type && !JSON_TYPES.test(type.trim())) {
     return { status: 415, reason: 'unsupported_media_type', message: 'send JSON as text/plain or application/json' }
@@ -106,5 +106,5 @@ export const readJson = async (request: Request, limit: number): Promise<{ json:
   } catch (error) {
     return { status: 400, reason: 'invalid_json', message: error instanceof Error ? error.message.slice(0, 200) : 'invalid JSON' }
   }
-  return inspectJson(json) ?? { json }
+  return inspectJson(json) ?? { json, bytes: body.byteLength }
 }

@@ -34,9 +34,12 @@ export const CollectBody = v.strictObject({
   ),
 })
 
-/** Why one event of an accepted batch was refused, or undefined to keep it. */
-const refusal = (event: v.InferOutput<typeof Event>, deps: Deps, now: number): string | undefined => {
-  if (Buffer.byteLength(JSON.stringify(event)) > deps.limits.eventBytes) return 'too_large'
+/**
+ * Why one event of an accepted batch was refused, or undefined to keep it. `small`: the whole
+ * body is within the event limit, so no event in it can be over (and need not be measured).
+ */
+const refusal = (event: v.InferOutput<typeof Event>, deps: Deps, now: number, small: boolean): string | undefined => {
+  if (!small && Buffer.byteLength(JSON.stringify(event)) > deps.limits.eventBytes) return 'too_large'
   if (event.ts > now + deps.limits.futureMs) return 'future'
   if (event.ts < now - deps.limits.pastMs) return 'too_old'
   return undefined
@@ -67,7 +70,7 @@ export const collectRoute = (deps: Deps) =>
     const keep: EventRecord[] = []
     let rejected = 0
     for (const event of input.events) {
-      const reason = refusal(event, deps, now)
+      const reason = refusal(event, deps, now, body.bytes <= deps.limits.eventBytes)
       if (reason) {
         rejected++
         deps.metrics.add('attune_events_rejected_total', 1, { reason })
