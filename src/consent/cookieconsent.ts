@@ -1,0 +1,100 @@
+import { PURPOSES, type Consent, type ConsentAdapter, type Purpose } from '../consent'
+import { internals } from '../internals'
+
+/** Options of the {@link cookieconsent} adapter. */
+export interface CookieConsentOptions {
+  /**
+   * The category names (as in your `CookieConsent.run({ categories })`) each purpose needs; a
+   * purpose is granted while all of them are accepted, and never when its list is empty. Purposes
+   * left out keep their default: `personalization: ['personalization']`,
+   * `measurement: ['analytics']`, `sync: ['personalization']`.
+   */
+  categories?: Partial<Record<Purpose, readonly string[]>>
+}
+
+const CATEGORIES: Record<Purpose, readonly string[]> = {
+  personalization: ['personalization'],
+  measurement: ['analytics'],
+  sync: ['personalization'],
+}
+/** vanilla-cookieconsent v3 dispatches these on `window`; `cc:onConsent` also on every load with a valid choice. */
+const EVENTS = ['cc:onFirstConsent', 'cc:onConsent', 'cc:onChange'] as const
+/** How long CookieConsent may take to appear before attune says so. */
+const LOAD_MS = 10_000
+
+type CookieConsentWindow = { CookieConsent?: { acceptedCategory?: unknown; validConsent?: unknown } | null }
+
+/**
+ * Follows vanilla-cookieconsent v3 (the `window.CookieConsent` of its UMD build): reads
+ * `CookieConsent.acceptedCategory(name)` at start when `validConsent()` says the shopper has
+ * answered, and on `cc:onFirstConsent`, `cc:onConsent` and `cc:onChange`, so it may load before or
+ * after attune. A purpose whose categories are no longer accepted is denied; when nothing is left
+ * granted after something was, consent is withdrawn (local data wiped, the server asked to
+ * erase). A signal that cannot be read is reported through `on('error')` and changes nothing.
+ * @see https://cookieconsent.orestbida.com/reference/api-reference.html
+ */
+export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, options) => {
+  if (typeof window === 'undefined') return () => {}
+  const categories = { ...CATEGORIES, ...options?.categories }
+  for (const p of PURPOSES) {
+    if (!Array.isArray(categories[p]) || categories[p].some((c) => typeof c !== 'string')) {
+      throw new TypeError(`cookieconsent(): categories.${p} must be an array of category names, such as ['analytics'].`)
+    }
+  }
+  const win = window as Window & CookieConsentWindow
+  // `get` is optional in the adapter contract; an attune instance always has it.
+  const consent: Pick<Consent, 'grant' | 'deny' | 'withdraw'> & Partial<Pick<Consent, 'get'>> = attune.consent
+  const report = (code: 'bad_call' | 'callback', message: string, cause?: unknown): void =>
+    internals.get(attune)?.report(code, message, cause)
+  let had = false
+  let stopped = false
+
+  const follow = (): void => {
+    if (stopped) return
+    try {
+      const cc = win.CookieConsent
+      const accepted = cc?.acceptedCategory
+      const names = [...new Set(PURPOSES.flatMap((p) => categories[p]))]
+      // Called as a method of CookieConsent, the way its documentation shows.
+      const answers = typeof accepted === 'function' ? names.map((c): unknown => accepted.call(cc, c)) : [0]
+      if (answers.some((a) => typeof a !== 'boolean')) {
+        report('bad_call', "CookieConsent.acceptedCategory() is unreadable; attune's consent is unchanged.")
+        return
+      }
+      const yes = PURPOSES.filter(
+        (p) => categories[p].length > 0 && categories[p].every((c) => answers[names.indexOf(c)] === true),
+      )
+      const no = PURPOSES.filter((p) => !yes.includes(p))
+      // What attune holds now, which may be a choice remembered from an earlier page.
+      const held = consent.get ? PURPOSES.some((p) => consent.get?.()[p]) : had
+      if (!yes.length && held) consent.withdraw()
+      else {
+        if (no.length) consent.deny(no)
+        if (yes.length) consent.grant(yes)
+      }
+      had = yes.length > 0
+    } catch (error) {
+      report('callback', 'Reading CookieConsent failed; attune went on.', error)
+    }
+  }
+
+  for (const type of EVENTS) win.addEventListener(type, follow)
+  const timer = setTimeout(() => {
+    if (!win.CookieConsent) {
+      report('bad_call', `CookieConsent did not load within ${LOAD_MS / 1000} s; attune's consent is unchanged.`)
+    }
+  }, LOAD_MS)
+  try {
+    // Before the shopper answers, acceptedCategory() reflects no choice.
+    const cc = win.CookieConsent
+    if (typeof cc?.validConsent === 'function' && cc.validConsent() === true) follow()
+  } catch (error) {
+    report('callback', 'Reading CookieConsent failed; attune went on.', error)
+  }
+
+  return () => {
+    stopped = true
+    clearTimeout(timer)
+    for (const type of EVENTS) win.removeEventListener(type, follow)
+  }
+}

@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createAttune, type Attune, type AttuneError } from '../../../src/index'
+import { consentMode } from '../../../src/consent/consent-mode'
+
+const ALL = { personalization: true, measurement: true, sync: true }
+const NONE = { personalization: false, measurement: false, sync: false }
+
+declare global {
+  interface Window {
+    dataLayer?: unknown
+  }
+}
+
+/** The gtag snippet as Google ships it: it pushes its `arguments` object, not an array. */
+function gtag(..._args: unknown[]): void {
+  // eslint-disable-next-line prefer-rest-params -- faithful to gtag: Consent Mode entries are Arguments objects
+  ;(window.dataLayer as unknown[]).push(arguments)
+}
+
+let a: Attune
+let errors: AttuneError[]
+
+beforeEach(() => {
+  a = createAttune({ site: 'shop-1', storage: 'memory' })
+  errors = []
+  a.on('error', (e) => errors.push(e))
+  window.dataLayer = []
+})
+afterEach(async () => {
+  delete window.dataLayer
+  await a.destroy()
+})
+
+describe('consentMode', () => {
+  it('default denied, then an update grants synchronously', () => {
+    consentMode(a)
+    gtag('consent', 'default', { analytics_storage: 'denied', personalization_storage: 'denied', ad_storage: 'denied' })
+    expect(a.consent.get()).toEqual(NONE)
+    gtag('consent', 'update', { analytics_storage: 'granted', personalization_storage: 'granted' })
+    expect(a.consent.get()).toEqual(ALL)
+    expect(errors).toEqual([])
+  })
+
+  it('replays commands pushed before it started', () => {
+    gtag('js', new Date())
+    gtag('consent', 'default', { analytics_storage: 'denied', personalization_storage: 'denied' })
+    gtag('consent', 'update', { personalization_storage: 'granted' })
+    consentMode(a)
+    expect(a.consent.get()).toEqual({ personalization: true, measurement: false, sync: true })
+  })
+
+  it('maps each purpose through `map`', () => {
+    consentMode(a, { map: { sync: ['personalization_storage', 'analytics_storage'] } })
+    gtag('consent', 'update', { personalization_storage: 'granted' })
+    expect(a.consent.get()).toEqual({ personalization: true, measurement: false, sync: false })
+    gtag('consent', 'update', { analytics_storage: 'granted' })
+    expect(a.consent.get()).toEqual(ALL)
+  })
+
+  it('a deny after a grant denies that purpose; losing everything withdraws', () => {
+    const deny = vi.spyOn(a.consent, 'deny')
+    const withdraw = vi.spyOn(a.consent, 'withdraw')
+    consentMode(a)
+    gtag('consent', 'update', { analytics_storage: 'granted', personalization_storage: 'granted' })
+    gtag('consent', 'update', { analytics_storage: 'denied' })
+    expect(deny).toHaveBeenLastCalledWith(['measurement'])
+    expect(a.consent.get()).toEqual({ personalization: true, measurement: false, sync: true })
+    gtag('consent', 'update', { personalization_storage: 'denied' })
+    expect(withdraw).toHaveBeenCalledTimes(1)
+    expect(a.consent.get()).toEqual(NONE)
+  })
+
+  it('ignores values other than granted/denied and commands other than default/update', () => {
+    consentMode(a)
+    gtag('consent', 'update', { analytics_storage: 'granted' })
+    gtag('consent', 'update', { analytics_storage: 'yes', wait_for_update: 500 })
+    gtag('consent', 'revoke', { analytics_storage: 'denied' })
+    gtag('consent', 'update', 'analytics_storage')
+    ;(window.dataLayer as unknown[]).push({ event: 'gtm.js' }, null, 42)
+    expect(a.consent.get()).toEqual({ personalization: false, measurement: true, sync: false })
+    expect(errors).toEqual([])
+  })
+
+  it('an update outranks a later default', () => {
+    consentMode(a)
+    gtag('consent', 'update', { analytics_storage: 'granted' })
+    gtag('consent', 'default', { analytics_storage: 'denied' })
+    expect(a.consent.get().measurement).toBe(true)
+  })
+
+  it('a region-scoped default can deny but not grant', () => {
+    consentMode(a)
+    gtag('consent', 'default', { analytics_storage: 'granted', region: ['US-CA'] })
+    expect(a.consent.get().measurement).toBe(false)
+    gtag('consent', 'default', { analytics_storage: 'granted' })
+    gtag('consent', 'default', { analytics_storage: 'denied', region: ['DE', 'FR'] })
+    expect(a.consent.get().measurement).toBe(false)
+  })
+
+  it('does nothing before the first consent command (a remembered grant stays)', () => {
+    a.consent.grant()
+    gtag('config', 'G-123')
+    consentMode(a)
+    expect(a.consent.get()).toEqual(ALL)
+  })
+
+  it('stop() restores the array’s own push and stops following', () => {
+    const layer = window.dataLayer as unknown[]
+    const stop = consentMode(a)
+    expect(Object.prototype.hasOwnProperty.call(layer, 'push')).toBe(true)
+    stop()
+    expect(Object.prototype.hasOwnProperty.call(layer, 'push')).toBe(false)
+    expect(layer.push).toBe(Array.prototype.push)
+    gtag('consent', 'update', { analytics_storage: 'granted' })
+    expect(a.consent.get()).toEqual(NONE)
+  })
+
+  it('stop() restores a push someone installed before, and leaves a later wrapper in place, inert', () => {
+    const layer = window.dataLayer as unknown[]
+    const theirs = vi.fn((...items: unknown[]) => Array.prototype.push.apply(layer, items))
+    layer.push = theirs
+    const stop = consentMode(a)
+    stop()
+    expect(layer.push).toBe(theirs)
+
+    const stop2 = consentMode(a)
+    const ours = layer.push
+    const later = (...items: unknown[]) => ours.apply(layer, items)
+    layer.push = later
+    stop2()
+    expect(layer.push).toBe(later)
+    gtag('consent', 'update', { analytics_storage: 'granted' })
+    expect(a.consent.get()).toEqual(NONE)
+    expect(theirs).toHaveBeenCalled()
+  })
+
+  it('creates window.dataLayer when missing (as gtag would), and removes it on stop() if unused', () => {
+    delete window.dataLayer
+    const stop = consentMode(a)
+    expect(Array.isArray(window.dataLayer)).toBe(true)
+    stop()
+    expect(window.dataLayer).toBeUndefined()
+  })
+
+  it('a throwing original push: the command still counts, the error is reported, not thrown', () => {
+    const layer = window.dataLayer as unknown[]
+    const boom = new Error('tag manager bug')
+    layer.push = () => {
+      throw boom
+    }
+    consentMode(a)
+    expect(() => gtag('consent', 'update', { analytics_storage: 'granted' })).not.toThrow()
+    expect(a.consent.get().measurement).toBe(true)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ code: 'callback', cause: boom })
+  })
+
+  it('a non-array dataLayer: reported as bad_call, nothing changed', () => {
+    const odd = { push: () => 0 }
+    window.dataLayer = odd
+    const stop = consentMode(a)
+    expect(window.dataLayer).toBe(odd)
+    expect(odd.push).toBeTypeOf('function')
+    expect(errors.map((e) => e.code)).toEqual(['bad_call'])
+    expect(() => stop()).not.toThrow()
+  })
+
+  it('a bad map: reported as bad_call', () => {
+    consentMode(a, { map: { sync: 'analytics_storage' as unknown as string[] } })
+    expect(errors.map((e) => e.code)).toEqual(['bad_call'])
+  })
+})
