@@ -1,5 +1,6 @@
-import { PURPOSES, type Consent, type ConsentAdapter, type Purpose } from '../consent'
+import { PURPOSES, type ConsentAdapter, type Purpose } from '../consent'
 import { internals } from '../internals'
+import { applyBanner, type BannerConsent } from '../lib/applyBanner'
 
 /** Options of the {@link onetrust} adapter. */
 export interface OneTrustOptions {
@@ -39,7 +40,7 @@ export const onetrust: ConsentAdapter<OneTrustOptions> = (attune, options) => {
   }
   const win = window as Window & OneTrustWindow
   // `get` is optional in the adapter contract; an attune instance always has it.
-  const consent: Pick<Consent, 'grant' | 'deny' | 'withdraw'> & Partial<Pick<Consent, 'get'>> = attune.consent
+  const consent: BannerConsent = attune.consent
   const report = (code: 'bad_call' | 'callback', message: string, cause?: unknown): void =>
     internals.get(attune)?.report(code, message, cause)
   let had = false
@@ -62,15 +63,7 @@ export const onetrust: ConsentAdapter<OneTrustOptions> = (attune, options) => {
         return
       }
       const yes = PURPOSES.filter((p) => groups[p].length > 0 && groups[p].every((g) => list.includes(g)))
-      const no = PURPOSES.filter((p) => !yes.includes(p))
-      // What attune holds now, which may be a choice remembered from an earlier page.
-      const held = consent.get ? PURPOSES.some((p) => consent.get?.()[p]) : had
-      if (!yes.length && held) consent.withdraw()
-      else {
-        if (no.length) consent.deny(no)
-        if (yes.length) consent.grant(yes)
-      }
-      had = yes.length > 0
+      had = applyBanner(consent, yes, had)
     } catch (error) {
       report('callback', 'Reading OneTrust failed; attune went on.', error)
     }
