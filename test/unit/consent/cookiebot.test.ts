@@ -5,8 +5,8 @@
 // `CookiebotOnConsentReady` plus `CookiebotOnAccept` or `CookiebotOnDecline`, fired on load when a
 // choice exists and whenever the shopper submits one. https://www.cookiebot.com/en/developer/
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import { cookiebot } from '../../../src/consent/cookiebot'
+import { adapterHarness } from './harness'
 
 type Choice = { preferences: boolean; statistics: boolean; marketing: boolean }
 const NONE = { personalization: false, measurement: false, sync: false }
@@ -28,22 +28,10 @@ const cookiebotAnswers = (choice: Choice, { event = true } = {}): void => {
   window.dispatchEvent(new Event(accepted ? 'CookiebotOnAccept' : 'CookiebotOnDecline'))
 }
 
-const cleanups: Array<() => unknown> = []
-const setup = (options?: Parameters<typeof cookiebot>[1]) => {
-  const attune: Attune = createAttune({ site: 'shop-1', storage: 'memory' })
-  const errors: AttuneError[] = []
-  attune.on('error', (e) => errors.push(e))
-  const start = () => {
-    const stop = cookiebot(attune, options)
-    cleanups.push(stop)
-    return stop
-  }
-  cleanups.push(() => attune.destroy())
-  return { attune, errors, start }
-}
+const { setup, cleanup } = adapterHarness(cookiebot)
 
 afterEach(async () => {
-  for (const fn of cleanups.splice(0)) await fn()
+  await cleanup()
   delete win.Cookiebot
   vi.useRealTimers()
 })

@@ -5,8 +5,8 @@
 // `cc:onChange` when the shopper changes it, all on `window`.
 // https://cookieconsent.orestbida.com/reference/api-reference.html
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import { cookieconsent } from '../../../src/consent/cookieconsent'
+import { adapterHarness } from './harness'
 
 const NONE = { personalization: false, measurement: false, sync: false }
 const ALL = { personalization: true, measurement: true, sync: true }
@@ -32,22 +32,10 @@ const choose = (categories: string[]): void => {
   } else fire('cc:onChange')
 }
 
-const cleanups: Array<() => unknown> = []
-const setup = (options?: Parameters<typeof cookieconsent>[1]) => {
-  const attune: Attune = createAttune({ site: 'shop-1', storage: 'memory' })
-  const errors: AttuneError[] = []
-  attune.on('error', (e) => errors.push(e))
-  const start = () => {
-    const stop = cookieconsent(attune, options)
-    cleanups.push(stop)
-    return stop
-  }
-  cleanups.push(() => attune.destroy())
-  return { attune, errors, start }
-}
+const { setup, cleanup } = adapterHarness(cookieconsent)
 
 afterEach(async () => {
-  for (const fn of cleanups.splice(0)) await fn()
+  await cleanup()
   delete win.CookieConsent
   accepted = undefined
   vi.useRealTimers()

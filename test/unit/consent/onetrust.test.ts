@@ -5,8 +5,8 @@
 // shopper saves a choice, with `detail` = the array of active ids.
 // https://developer.onetrust.com/onetrust/docs/javascript-events-guide
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import { onetrust } from '../../../src/consent/onetrust'
+import { adapterHarness } from './harness'
 
 type Groups = readonly string[]
 const NONE = { personalization: false, measurement: false, sync: false }
@@ -19,22 +19,10 @@ const oneTrust = (groups: Groups, { event = true, legacy = false } = {}): void =
   if (event) window.dispatchEvent(new CustomEvent('OneTrustGroupsUpdated', { detail: [...groups] }))
 }
 
-const cleanups: Array<() => unknown> = []
-const setup = (options?: Parameters<typeof onetrust>[1]) => {
-  const attune: Attune = createAttune({ site: 'shop-1', storage: 'memory' })
-  const errors: AttuneError[] = []
-  attune.on('error', (e) => errors.push(e))
-  const start = () => {
-    const stop = onetrust(attune, options)
-    cleanups.push(stop)
-    return stop
-  }
-  cleanups.push(() => attune.destroy())
-  return { attune, errors, start }
-}
+const { setup, cleanup } = adapterHarness(onetrust)
 
 afterEach(async () => {
-  for (const fn of cleanups.splice(0)) await fn()
+  await cleanup()
   delete win.OnetrustActiveGroups
   delete win.OptanonActiveGroups
   vi.useRealTimers()
