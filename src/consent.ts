@@ -40,6 +40,8 @@ export interface ConsentGate extends Omit<Consent, 'on'> {
   decided(): boolean
   /** Take a state decided in another tab (nothing is written: that tab did it). */
   follow(state: ConsentState): void
+  /** The consent proof `attune/sync` sends, kept current: `sync` here, `tcf` by the tcf adapter. */
+  proof: ConsentProof
   /** Remove the cross-tab listener. */
   stop(): void
 }
@@ -65,6 +67,19 @@ interface StoredConsent {
   v: 1
   purposes: Partial<Record<Purpose, boolean>>
   at: number
+  /** When the shopper granted `sync` (a site default is not them): `proof.sync`. */
+  syncAt?: number
+}
+
+/**
+ * The `consent` field of the request bodies `attune/sync` sends (README "The consent proof").
+ * Wire names: never minified.
+ */
+export interface ConsentProof {
+  /** When the shopper granted `sync` (epoch ms), while it is granted; never for a site default. */
+  sync?: number
+  /** The TC string the `tcf` adapter last saw, while it runs. */
+  tcf?: string
 }
 
 /** Every purpose denied. */
@@ -87,6 +102,7 @@ export const gpcOn = (): boolean =>
 export const createConsent = (options: ConsentOptions): ConsentGate => {
   const { report, onDecision, emitChange } = options
   const key = `attune:consent:${options.site}`
+  const proof: ConsentProof = {}
   const gpc = options.respectGpc && gpcOn()
   const mask = (state: ConsentState): ConsentState =>
     gpc ? { ...state, measurement: false, sync: false } : state
@@ -95,8 +111,9 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
   const read = (raw = options.remember ? localStore()?.getItem(key) : null): ConsentState | undefined => {
     if (raw == null) return undefined
     try {
-      const { v, purposes: p } = JSON.parse(raw) as StoredConsent
+      const { v, purposes: p, syncAt: at } = JSON.parse(raw) as StoredConsent
       if (v !== 1 || typeof p !== 'object' || !p) throw new TypeError('unknown shape')
+      proof.sync = typeof at === 'number' ? at : undefined
       return { personalization: p.personalization === true, measurement: p.measurement === true, sync: p.sync === true }
     } catch (error) {
       report('storage', `Ignored an unreadable consent record under "${key}".`, error)
@@ -110,7 +127,7 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
       const store = localStore()
       if (!store) return
       if (PURPOSES.some((p) => next[p])) {
-        const record: StoredConsent = { v: 1, purposes: { ...next }, at: Date.now() }
+        const record: StoredConsent = { v: 1, purposes: { ...next }, at: Date.now(), syncAt: proof.sync }
         store.setItem(key, JSON.stringify(record))
       } else {
         store.removeItem(key)
@@ -127,12 +144,15 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
   )
   const decide = (next: ConsentState, cause: ConsentCause): void => {
     const previous = state
+    const first = !decided
     state = mask(next)
+    if (!state.sync) proof.sync = undefined
     decided = true
     const changed = PURPOSES.some((p) => state[p] !== previous[p])
     if (cause !== 'tab' && (changed || cause === 'withdraw')) write(state)
     onDecision(state, previous, cause)
-    if (changed) emitChange(state)
+    // The first decision is news even when it keeps everything denied: slots waiting for it can show.
+    if (changed || first) emitChange(state)
   }
 
   const set = (purposes: Purpose | readonly Purpose[] | undefined, value: boolean, verb: 'grant' | 'deny'): void => {
@@ -143,6 +163,7 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
     }
     const next = { ...state }
     for (const p of list) next[p] = value
+    if (value && list.includes('sync')) proof.sync = Date.now()
     if (value && gpc && list.some((p) => p !== 'personalization')) {
       report('bad_call', 'Global Privacy Control keeps measurement and sync denied.')
     }
@@ -164,6 +185,7 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
     allows: (purpose) => state[purpose],
     decided: () => decided,
     follow: (next) => decide(next, 'tab'),
+    proof,
     stop: () => win?.removeEventListener('storage', onStorage),
   }
 }

@@ -5,6 +5,7 @@ import { createUuidv7 } from './lib/uuidv7'
 import { resolveOptions, type AttuneOptions, type ResolvedOptions } from './options'
 import { internals } from './internals'
 import { createProfileStore, type DeviceRecord } from './profile/createProfileStore'
+import type { Explanation } from './decide/model'
 import type { JsonValue, Profile, ProfileView } from './profile/model'
 import { createKeyValue } from './storage/createKeyValue'
 import { cleanProps, createTracker, type EventProps, type TrackedEvent } from './track'
@@ -22,6 +23,10 @@ export interface AttuneEvents {
   track: TrackedEvent
   /** A runtime failure attune caught and worked around. Never thrown into the page. */
   error: AttuneError
+  /** A slot was decided (`attune/personalize`): what it shows and why. */
+  decision: Explanation
+  /** A decided slot was at least half visible for the first time in this page view. */
+  exposure: Explanation
 }
 
 /** Everything attune keeps about the shopper, as `profile.export()` hands it to them. */
@@ -79,7 +84,7 @@ export interface Attune {
  */
 export const createAttune = (input: AttuneOptions): Attune => createInstance(resolveOptions(input)).attune
 
-const EVENT_TYPES: ReadonlyArray<keyof AttuneEvents> = ['ready', 'consent', 'track', 'error']
+const EVENT_TYPES: ReadonlyArray<keyof AttuneEvents> = ['ready', 'consent', 'track', 'error', 'decision', 'exposure']
 
 /**
  * The instance behind createAttune, from options already checked, plus its error channel: the
@@ -276,6 +281,9 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
     report,
     profile,
     kv,
+    proof: consent.proof,
+    emit: emitter.emit,
+    decided: consent.decided,
     enrich: (fn) => {
       enrich = fn
       return () => {

@@ -1,3 +1,5 @@
+import type { AttuneEvents } from './createAttune'
+import type { ConsentProof } from './consent'
 import type { Report } from './lib/errors'
 import type { ProfileStore } from './profile/createProfileStore'
 import type { KeyValue } from './storage/createKeyValue'
@@ -16,10 +18,16 @@ export interface Internals {
    * first (a `session_started`). One at a time; returns `off`.
    */
   enrich(fn: (event: TrackedEvent) => TrackedEvent | undefined): () => void
-  /** The profile store, for `attune/sync`. */
-  profile: Pick<ProfileStore, 'own' | 'rewrite' | 'onWrite'>
+  /** The profile store, for `attune/sync` and `attune/personalize`. */
+  profile: Pick<ProfileStore, 'own' | 'rewrite' | 'onWrite' | 'change'>
+  /** Has the shopper (or the site's default) decided consent yet? Undecided may still become a grant. */
+  decided(): boolean
+  /** Emit an instance event from a feature (`decision`, `exposure`). */
+  emit<K extends keyof AttuneEvents>(type: K, payload: AttuneEvents[K]): void
   /** The instance's IndexedDB store (none with `storage: 'memory'`); `attune/sync` keeps its outbox there. */
   kv: KeyValue | undefined
+  /** The consent proof `attune/sync` sends with its requests; the `tcf` adapter keeps its `tcf` current. */
+  proof: ConsentProof
 }
 
 /** Instance → its internals. A WeakMap, so a destroyed instance is simply collected. */

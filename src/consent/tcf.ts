@@ -39,10 +39,9 @@ type TcfApi = (command: string, version: 2, callback: (data: unknown, success: b
 const ORDER: readonly Purpose[] = ['personalization', 'measurement', 'sync']
 // TCF v2.2 policy: only these purposes may rest on legitimate interest.
 const MAY_USE_LI = [2, 7, 8, 9, 10]
-const strings = new WeakMap<object, string>()
 
-/** The latest TC string the {@link tcf} adapter saw for this instance, for requests that must carry it. */
-export const tcString = (attune: object): string | undefined => strings.get(attune)
+/** The latest TC string the {@link tcf} adapter saw for this instance; `attune/sync` sends it with its requests. */
+export const tcString = (attune: object): string | undefined => internals.get(attune)?.proof.tcf
 
 /**
  * Follows an IAB TCF v2.2 CMP through `__tcfapi('addEventListener', 2, …)`: on `tcloaded` and
@@ -54,7 +53,8 @@ export const tcString = (attune: object): string | undefined => strings.get(attu
  * @see https://github.com/InteractiveAdvertisingBureau/GDPR-Transparency-and-Consent-Framework/blob/master/TCFv2/IAB%20Tech%20Lab%20-%20CMP%20API%20v2.md
  */
 export const tcf: ConsentAdapter<TcfOptions> = (attune, options) => {
-  const report: Report = (...args) => internals.get(attune)?.report(...args)
+  const inner = internals.get(attune)
+  const report: Report = (...args) => inner?.report(...args)
   const { vendorId, measurementPurposes = [1, 8], allowLegitimateInterest, gdprAppliesFalse, timeoutMs = 3000 } =
     options ?? ({} as Partial<TcfOptions>)
   // A developer's mistake: said at once, like createAttune's options (STYLE.md §6).
@@ -113,7 +113,8 @@ export const tcf: ConsentAdapter<TcfOptions> = (attune, options) => {
     ) {
       return fail('unusable TC data', data)
     }
-    if (typeof d.tcString === 'string') strings.set(attune, d.tcString)
+    // Only what the server accepts as a TC string travels: one it refused would cost a batch of events.
+    if (inner && typeof d.tcString === 'string' && /^[\w.-]{0,32768}$/.test(d.tcString)) inner.proof.tcf = d.tcString
     if (d.gdprApplies === false) return apply(all(gdprAppliesFalse !== 'deny'))
     const ok = (n: number): boolean =>
       purpose?.consents?.[n] === true ||
@@ -146,7 +147,7 @@ export const tcf: ConsentAdapter<TcfOptions> = (attune, options) => {
     live = false
     clearTimeout(timer)
     clearTimeout(poll)
-    strings.delete(attune)
+    if (inner) delete inner.proof.tcf
     remove()
   }
 }

@@ -39,6 +39,7 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
     fetch: send ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
     report: inner.report,
     visitors: createVisitors(attune.site, inner.remember, inner.uuid),
+    proof: inner.proof,
   }
   const events = createSync({ ...shared, now: inner.now, uuid: inner.uuid, kv: inner.kv, measuring: () => attune.consent.get().measurement })
   const profiles = createProfileSync({ ...shared, profile: inner.profile, syncing: () => attune.consent.get().sync })
@@ -55,7 +56,7 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
       void profiles.sync()
     }),
     attune.consent.on((state) => {
-      if ((before.measurement && !state.measurement) || (before.sync && !state.sync)) events.erase()
+      if ((before.measurement && !state.measurement) || (before.sync && !state.sync)) events.erase(!state.personalization)
       else if (!before.sync && state.sync) void profiles.sync()
       before = state
     }),

@@ -1,4 +1,5 @@
 import { retryable, retryDelay } from '../lib/backoff'
+import type { ConsentProof } from '../consent'
 import type { Report } from '../lib/errors'
 import type { ProfileStore } from '../profile/createProfileStore'
 import { merge } from '../profile/merge'
@@ -16,6 +17,8 @@ export interface ProfileSyncOptions {
   profile: Pick<ProfileStore, 'own' | 'rewrite' | 'onWrite'>
   /** Is `sync` granted right now? Asked before every request. */
   syncing(): boolean
+  /** The consent proof each write carries (the server refuses a write under `Sec-GPC: 1` without one). */
+  proof: ConsentProof
 }
 
 /** Keeps the profile the same on every device of the shopper, with `sync` consent. */
@@ -86,7 +89,7 @@ export const createProfileSync = (options: ProfileSyncOptions): ProfileSync => {
     const v = own.entry.v
     const answer = await request('/v1/profile', {
       method: 'PUT',
-      body: JSON.stringify({ site, visitor: who.id, device: own.device, entry: own.entry }),
+      body: JSON.stringify({ site, visitor: who.id, device: own.device, entry: own.entry, consent: options.proof }),
       keepalive,
     })
     if (answer) pushed = v

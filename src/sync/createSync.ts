@@ -1,4 +1,5 @@
 import { retryable, retryDelay } from '../lib/backoff'
+import type { ConsentProof } from '../consent'
 import type { Report } from '../lib/errors'
 import type { KeyValue } from '../storage/createKeyValue'
 import type { TrackedEvent } from '../track'
@@ -20,6 +21,8 @@ export interface SyncOptions {
   visitors: Visitors
   /** Is `measurement` granted right now? Asked before every send. */
   measuring(): boolean
+  /** The consent proof each batch carries, read as it is sent. */
+  proof: ConsentProof
 }
 
 /** Sends events to the server: reliably, once in effect, and only with `measurement` consent. */
@@ -28,8 +31,12 @@ export interface Sync {
   enqueue(event: TrackedEvent): void
   /** Send what is waiting now; resolves when this attempt is over. */
   flush(): Promise<void>
-  /** Ask the server to erase this visitor, now or, if that fails, from a later page. Forgets the visitor here. */
-  erase(): void
+  /**
+   * Ask the server to erase this visitor, now or, if that fails, from a later page. Forgets the
+   * visitor here. `wiped`: the whole database is being deleted (personalization went too), so the
+   * emptied outbox must not be written back into it.
+   */
+  erase(wiped?: boolean): void
   /** Remove listeners and timers. */
   stop(): void
 }
@@ -102,7 +109,7 @@ export const createSync = (options: SyncOptions): Sync => {
         method: 'POST',
         // text/plain keeps the request CORS-simple: no preflight, and sendBeacon-compatible.
         headers: { 'content-type': 'text/plain;charset=UTF-8' },
-        body: JSON.stringify({ site, visitor: me.id, ...(me.token && { token: me.token }), events: batch, ...(Object.keys(dropped).length && { dropped }) }),
+        body: JSON.stringify({ site, visitor: me.id, token: me.token, events: batch, ...(Object.keys(dropped).length && { dropped }), consent: options.proof }),
         keepalive,
         credentials: 'omit',
       })
@@ -152,7 +159,7 @@ export const createSync = (options: SyncOptions): Sync => {
   const flush = (keepalive = false): Promise<void> => {
     if (stopped) return Promise.resolve()
     if (sending) return (again ??= sending.then(() => ((again = undefined), flush(keepalive))))
-    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+    const locks = globalThis.navigator?.locks
     const run = (): Promise<void> => drain(keepalive).catch((error: unknown) => report('network', 'Sending events failed; they stay queued.', error))
     sending = (locks ? locks.request(`attune:${site}:send`, run).then(() => {}) : run()).finally(() => (sending = undefined))
     return sending
@@ -213,11 +220,12 @@ export const createSync = (options: SyncOptions): Sync => {
       } else if (!timer) schedule(1000)
     },
     flush,
-    erase() {
+    erase(wiped) {
       const me = visitors.forget()
       adding = []
       // Unsent events were kept for a purpose now withdrawn: they go too.
-      void change(emptyOutbox)
+      if (wiped) outbox = emptyOutbox()
+      else void change(emptyOutbox)
       if (me?.token) visitors.setErasing([...visitors.erasing().filter((w) => w.id !== me.id), me])
       sendErasures()
     },

@@ -60,6 +60,11 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: r
       `CREATE INDEX identities_user ON identities (site, user_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'the consent proof a profile entry was written with',
+    statements: [`ALTER TABLE profile_entries ADD COLUMN consent jsonb`],
+  },
 ]
 
 /**

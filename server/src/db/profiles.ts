@@ -24,7 +24,8 @@ export const entriesOf = async (q: Queryable, site: string, visitors: readonly s
 
 /**
  * Stores the device entry when its version is higher than the stored one, atomically (two
- * racing writes cannot both win). Returns the stored version when it is not.
+ * racing writes cannot both win), with the consent proof it came with. Returns the stored
+ * version when it is not.
  */
 export const putEntry = async (
   q: Queryable,
@@ -33,13 +34,14 @@ export const putEntry = async (
   device: string,
   entry: { v: number },
   now: number,
+  consent?: object,
 ): Promise<{ stored: true } | { stored: false; storedV: number }> => {
   const written = await q.query(
-    `INSERT INTO profile_entries (site, visitor, device, v, entry, updated_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
-     ON CONFLICT (site, visitor, device) DO UPDATE SET v = excluded.v, entry = excluded.entry, updated_at = excluded.updated_at
+    `INSERT INTO profile_entries (site, visitor, device, v, entry, updated_at, consent) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)
+     ON CONFLICT (site, visitor, device) DO UPDATE SET v = excluded.v, entry = excluded.entry, updated_at = excluded.updated_at, consent = excluded.consent
      WHERE profile_entries.v < excluded.v
      RETURNING v`,
-    [site, visitor, device, entry.v, JSON.stringify(entry), now],
+    [site, visitor, device, entry.v, JSON.stringify(entry), now, consent ? JSON.stringify(consent) : null],
   )
   if (written.length === 1) return { stored: true }
   const [row] = await q.query<{ v: number }>('SELECT v::float8 AS v FROM profile_entries WHERE site = $1 AND visitor = $2 AND device = $3', [

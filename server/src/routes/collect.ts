@@ -7,7 +7,7 @@ import { fail } from '../lib/fail'
 import { gate } from '../lib/gate'
 import { readJson } from '../lib/readJson'
 import { authenticate } from '../lib/visitorAuth'
-import { JsonObject, SiteId, VisitorId, bodyFailed, parse } from './fields'
+import { ConsentProof, JsonObject, SiteId, VisitorId, bodyFailed, parse } from './fields'
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
 
@@ -32,6 +32,7 @@ export const CollectBody = v.strictObject({
       v.check((x) => Object.keys(x).length <= 32, 'at most 32 drop reasons'),
     ),
   ),
+  consent: v.optional(ConsentProof),
 })
 
 /**

@@ -33,6 +33,17 @@ export const Origin = v.pipe(
   }, 'an origin is scheme://host[:port], e.g. https://shop.example'),
 )
 
+/**
+ * The consent proof the SDK sends as `consent` with collect and profile writes: `sync`, when the
+ * shopper granted the `sync` purpose (epoch ms; absent when it rests on a site default), and
+ * `tcf`, the TC string of the site's TCF banner. A profile write under `Sec-GPC: 1` needs `sync`.
+ */
+export const ConsentProof = v.strictObject({
+  sync: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  // base64url segments joined by dots (TCF v2 "TC String Format"); long vendor lists stay far below this.
+  tcf: v.optional(v.pipe(v.string(), v.maxLength(32_768), v.regex(/^[\w.-]*$/, 'a TC string is base64url segments joined by "."'))),
+})
+
 /** Site + visitor in a query string (GET and DELETE /v1/profile). */
 export const SiteVisitorQuery = v.strictObject({ site: SiteId, visitor: VisitorId })
 

@@ -9,7 +9,7 @@ import { profileOf } from '../lib/profileOf'
 import { readJson } from '../lib/readJson'
 import { authenticate, bearer } from '../lib/visitorAuth'
 import { FORBIDDEN_KEYS, migrate } from '../sdk'
-import { SiteId, SiteVisitorQuery, VisitorId, bodyFailed, parse } from './fields'
+import { ConsentProof, SiteId, SiteVisitorQuery, VisitorId, bodyFailed, parse } from './fields'
 
 /** The body of `PUT /v1/profile`: this device's entry only. */
 export const PutProfileBody = v.strictObject({
@@ -22,6 +22,7 @@ export const PutProfileBody = v.strictObject({
     v.check((x) => !FORBIDDEN_KEYS.includes(x), 'this device id is not allowed'),
   ),
   entry: v.unknown(),
+  consent: v.optional(ConsentProof),
 })
 
 /**
@@ -61,7 +62,7 @@ export const profileRoute = (deps: Deps) =>
       if (!('json' in body)) return bodyFailed(c, deps, body)
       const parsed = parse(c, deps, PutProfileBody, body.json)
       if ('response' in parsed) return parsed.response
-      const { site, visitor, device } = parsed.value
+      const { site, visitor, device, consent } = parsed.value
       if (Buffer.byteLength(JSON.stringify(parsed.value.entry) ?? '') > deps.limits.documentBytes) {
         return fail(c, deps.metrics, 413, 'too_large', 'entry_too_large', { message: `a device entry is at most ${deps.limits.documentBytes} bytes of JSON` })
       }
@@ -71,9 +72,16 @@ export const profileRoute = (deps: Deps) =>
 
       const gated = await gate(c, deps, site, visitor)
       if (gated instanceof Response) return gated
+      // Global Privacy Control asks not to share: only the shopper's own grant of `sync` outranks it
+      // (checked before the token, so a refused write does not even create the visitor).
+      if (c.req.header('sec-gpc')?.trim() === '1' && consent?.sync === undefined) {
+        return fail(c, deps.metrics, 403, 'forbidden', 'gpc', {
+          message: 'the browser sends Sec-GPC: 1; a profile write then needs consent.sync, when the shopper granted sync',
+        })
+      }
       const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), true)
       if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
-      const result = await putEntry(deps.db, site, visitor, device, entry, deps.now())
+      const result = await putEntry(deps.db, site, visitor, device, entry, deps.now(), consent)
       if (!result.stored) return fail(c, deps.metrics, 409, 'stale', 'stale', { stored_v: result.storedV })
       return c.json({ v: entry.v, ...(auth.token ? { token: auth.token } : {}) })
     })

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import { consentMode } from '../../../src/consent/consent-mode'
+import { freshIndexedDb } from '../fresh'
 
 const ALL = { personalization: true, measurement: true, sync: true }
 const NONE = { personalization: false, measurement: false, sync: false }
@@ -168,5 +169,40 @@ describe('consentMode', () => {
   it('a bad map: reported as bad_call', () => {
     consentMode(a, { map: { sync: 'analytics_storage' as unknown as string[] } })
     expect(errors.map((e) => e.code)).toEqual(['bad_call'])
+  })
+})
+
+describe('consentMode: how fast an update takes effect', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  // The promise: active within 500 ms of gtag('consent', 'update', granted). Every timer
+  // and IndexedDB task runs on the fake clock, so a delay of attune's own would show, whatever
+  // the machine's speed.
+  it('an update to granted makes attune ready, its profile loaded from IndexedDB, within 500 ms', async () => {
+    vi.useFakeTimers()
+    freshIndexedDb()
+    const b = createAttune({ site: 'shop-1' })
+    let readyAt: number | undefined
+    b.on('ready', () => {
+      readyAt = Date.now()
+    })
+    const stop = consentMode(b)
+    gtag('consent', 'default', { analytics_storage: 'denied', personalization_storage: 'denied' })
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(readyAt).toBeUndefined()
+
+    const updatedAt = Date.now()
+    gtag('consent', 'update', { analytics_storage: 'granted', personalization_storage: 'granted' })
+    await vi.advanceTimersByTimeAsync(500)
+    expect(readyAt).toBeDefined()
+    expect(readyAt! - updatedAt).toBeLessThanOrEqual(500)
+    expect(b.consent.get()).toEqual(ALL)
+    b.track('product_viewed', { category: 'running' })
+    await vi.advanceTimersByTimeAsync(500)
+    expect(b.profile.get().counters.product_views).toBe(1)
+    stop()
+    await b.destroy()
   })
 })
