@@ -1,15 +1,16 @@
 import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 // One entry per public subpath (package.json "exports"); names mirror src/ so the
 // emitted .d.ts files sit next to their .js.
-const adapters = readdirSync('src/consent')
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => 'consent/' + f.slice(0, -3))
+const adapterNames = readdirSync('src/consent')
+  .filter((f) => f.endsWith('.ts') && f != 'handToTag.ts')
+  .map((f) => f.slice(0, -3))
+const adapters = adapterNames.map((name) => 'consent/' + name)
 const input = Object.fromEntries(
-  ['index', 'auto', 'sync/index', 'react/index', 'vitals', 'ui/index', ...adapters].map((name) => [name, `src/${name}.ts`]),
+  ['index', 'auto', 'personalize', 'sync/index', 'decide/index', 'react/index', 'vitals', 'ui/index', ...adapters].map((name) => [name, `src/${name}.ts`]),
 )
 const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0')
 
@@ -23,11 +24,32 @@ const minify = () =>
     format: { comments: false },
   })
 
+/** `attune-consent:<name>` → a script-tag file that hands adapter `<name>` to the tag. */
+const tagAdapter = () => ({
+  name: 'attune-tag-adapter',
+  resolveId: (id) => (id.startsWith('attune-consent:') ? '\0' + id : null),
+  load(id) {
+    if (!id.startsWith('\0attune-consent:')) return null
+    const name = id.slice('\0attune-consent:'.length)
+    const fn = name.replace(/-(\w)/g, (_, c) => c.toUpperCase())
+    const src = new URL('src/consent/', import.meta.url).pathname
+    return `import { ${fn} } from '${src}${name}.ts'\nimport { handToTag } from '${src}handToTag.ts'\nhandToTag(${fn})\n`
+  },
+})
+
+/** The anti-flicker stylesheet ships as `dist/attune.css`, beside the tag. */
+const css = () => ({
+  name: 'attune-css',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'attune.css', source: readFileSync('src/attune.css', 'utf8') })
+  },
+})
+
 export default [
   {
     input,
     external,
-    plugins: [typescript({ tsconfig: './tsconfig.json', declaration: true, declarationDir: 'dist', outDir: 'dist' })],
+    plugins: [typescript({ tsconfig: './tsconfig.json', declaration: true, declarationDir: 'dist', outDir: 'dist' }), css()],
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
   },
   {
@@ -48,4 +70,16 @@ export default [
     plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
     output: { file: 'dist/attune-sync.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
   },
+  {
+    // Automatic tracking, decisions and swaps for the script tag, which loads it beside itself once consent allows.
+    input: 'src/browser-page.ts',
+    plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
+    output: { file: 'dist/attune-page.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
+  },
+  // One file per banner adapter, which the tag loads by name from data-attune-consent.
+  ...adapterNames.map((name) => ({
+    input: `attune-consent:${name}`,
+    plugins: [tagAdapter(), nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
+    output: { file: `dist/attune-consent-${name}.min.js`, format: 'iife', sourcemap: true, plugins: [minify()] },
+  })),
 ]

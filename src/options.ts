@@ -103,7 +103,7 @@ const checkProfile = (value: unknown): Partial<ProfileConfig> => {
     (dimensions !== undefined && !(Array.isArray(dimensions) && dimensions.every((d) => typeof d === 'string' && d))) ||
     (weights !== undefined && !(isObject(weights) && Object.values(weights).every(Number.isFinite)))
   ) {
-    fail('profile', "{ halfLifeDays?: days above 0, dimensions?: prop names like ['category'], weights?: numbers by event like { product_viewed: 1 } }", value)
+    fail('profile', "like { halfLifeDays: 14, dimensions: ['category'], weights: { product_viewed: 1 } } (days above 0, prop names, numbers)", value)
   }
   return {
     ...(days !== undefined && { halfLifeMs: (days as number) * 864e5 }),

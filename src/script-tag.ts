@@ -1,6 +1,8 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
-import { autoTrack } from './auto'
+import { LOADING } from './dom/markup'
+import { internals } from './internals'
+import { loadBeside } from './lib/loadBeside'
 import { checkEndpoint, checkSite, checkStorage } from './options'
 import type { connect } from './sync/connect'
 import { loadSyncChunk } from './sync/loadChunk'
@@ -19,6 +21,19 @@ export interface AttuneCommand {
   /** Set once attune has loaded, so a second copy of the script stands down. */
   loaded?: true
 }
+
+/**
+ * The file the script tag loads beside itself once `personalization` or `measurement` is granted:
+ * automatic tracking (`attune/auto`) and decisions with variant swaps (`attune/personalize`).
+ * Before consent there is nothing for them to do, so the tag does not carry their bytes.
+ */
+export const PAGE_CHUNK = 'attune-page.min.js'
+
+/** What a chunk hands the tag through `attune('extend', start)`: starts its features, returns `stop`. */
+export type PageChunk = (attune: Attune, endpoint: string | undefined, consentOptions?: unknown) => () => void
+
+/** Banner adapters the tag can load by name (`data-attune-consent`), each from `attune-consent-<name>.min.js`. */
+export const TAG_ADAPTERS = ['tcf', 'consent-mode', 'onetrust', 'cookiebot', 'cookieconsent', 'gpc']
 
 type Handler = (attune: Attune, report: Report, ...args: unknown[]) => unknown
 
@@ -89,15 +104,48 @@ export const bootScriptTag = (win: Window): void => {
     return
   }
   const { attune, report } = instance
-  // The tag tracks by itself, syncs with the server when given one, and its destroy undoes both.
-  const stopTracking = autoTrack(attune)
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
+  const load = (file: string): void => {
+    if (script?.src) loadBeside(script.src, file)
+  }
+  let consentOptions: unknown
+  const stops: Array<() => void> = []
+  let requested = false
+  const follow = (): void => {
+    const { personalization, measurement } = attune.consent.get()
+    if ((personalization || measurement) && !requested) {
+      requested = true
+      load(PAGE_CHUNK)
+    }
+    // Refused (the first decision is heard even when it changes nothing): no slot will be decided
+    // on this page, so none waits hidden.
+    if (!personalization && internals.get(attune)?.decided()) win.document.documentElement.classList.remove(LOADING)
+  }
+  const offConsent = attune.consent.on(follow)
+  follow()
   const destroy = (): Promise<void> => {
-    stopTracking()
+    offConsent()
+    for (const stop of stops.splice(0)) stop()
     chunk?.stop()
     return attune.destroy()
   }
-  const command = createCommand({ ...attune, destroy }, report, chunk && { connect: (_a, _r, fn) => chunk.accept(fn as typeof connect) })
+  const command = createCommand({ ...attune, destroy }, report, {
+    extend: (_a, _r, start) => stops.push((start as (...args: unknown[]) => () => void)(attune, endpoint, consentOptions, internals.get(attune))),
+    ...(chunk && { connect: (_a, _r, fn) => chunk.accept(fn as typeof connect) }),
+  })
   global.attune = command
   for (const args of queued) command(...(Array.from(args) as [unknown]))
+  // The site's banner decides consent: its adapter is the one file loaded before consent, with no
+  // identifier or cookie of ours, because without it the shopper's choice could not be heard.
+  // After the queue, so that error listeners queued by the page hear a mistake here.
+  const adapter = data.attuneConsent
+  if (adapter) {
+    try {
+      consentOptions = JSON.parse(data.attuneConsentOptions ?? 'null') ?? undefined
+      if (!TAG_ADAPTERS.includes(adapter)) throw new TypeError(`data-attune-consent must be one of ${TAG_ADAPTERS.join(', ')}; got ${JSON.stringify(adapter)}`)
+      load(`attune-consent-${adapter}.min.js`)
+    } catch (error) {
+      report('bad_call', `The consent banner adapter was not loaded: ${(error as Error).message}.`)
+    }
+  }
 }

@@ -1,9 +1,11 @@
 import type { Op, SiteConfig } from './model'
 import { MAX_DEPTH, OPS } from './evalCondition'
 import { own } from './factOf'
+import { nodesProblem } from '../dom/nodes'
+import { editProblem } from '../dom/swap'
 
 /** Most values (objects, arrays, strings, numbers…) a config may hold, keys included. */
-export const MAX_NODES = 1000
+export const MAX_NODES = 20_000
 
 /** Longest string, keys included. */
 export const MAX_STRING = 1000
@@ -96,10 +98,14 @@ export const checkConfig = (raw: unknown): SiteConfig | string => {
       at = 'slot ' + slot
       need(ID.test(slot), 'bad id')
       for (const v of list(slots, slot)) {
+        at = 'slot ' + slot
         id(v, 'id')
         strings(v, 'tags')
         need(v.audience === undefined || audiences.includes(v.audience), 'unknown audience')
         num(v, 'weight')
+        at = `slot ${slot} variant ${v.id}`
+        if (v.content !== undefined) need(!nodesProblem(v.content), 'content: ' + nodesProblem(v.content))
+        for (const e of list(v, 'edits')) need(!editProblem(e), 'edit: ' + editProblem(e))
       }
     }
     for (const e of list(raw, 'experiments')) {

@@ -2,6 +2,8 @@
  * The decision engine's data: site config as the server serves it, the facts conditions read, and
  * the decisions they produce. Every field name is a wire name, so none is ever minified or renamed.
  */
+import type { ContentNode } from '../dom/nodes'
+import type { Edit } from '../dom/swap'
 import type { JsonValue, ProfileView } from '../profile/model'
 
 /** Comparison operators of a fact condition. */
@@ -65,6 +67,13 @@ export interface Variant {
   audience?: string
   /** Share in experiments without their own `weights`; default 1. */
   weight?: number
+  /**
+   * What the variant shows, as declarative nodes replacing the slot's children. A page
+   * `<template data-attune-variant>` with the same id supplies it otherwise.
+   */
+  content?: ContentNode[]
+  /** Changes to the text or allow-listed attributes of elements already in the slot. */
+  edits?: Edit[]
 }
 
 /** Published results of one bandit arm. */
@@ -136,7 +145,7 @@ export type Reason =
   | { kind: 'holdout'; key: string }
   | { kind: 'audience'; audience: string }
   | { kind: 'affinity'; tag: string; score: number }
-  | { kind: 'default'; why: 'no-variants' | 'no-match' | 'not-in-traffic' | 'invalid-config' }
+  | { kind: 'default'; why: 'no-variants' | 'no-match' | 'not-in-traffic' | 'invalid-config' | 'no-consent' | 'not-ready' | 'failed' }
 
 /** The outcome for one slot. */
 export interface Decision {
@@ -172,4 +181,10 @@ export interface DecideContext {
   random: () => number
   /** Receives config and condition problems (debug output). */
   warn?: (message: string) => void
+}
+
+/** A decision with the sentence that explains it to the shopper (`explain(slot)`). */
+export interface Explanation extends Decision {
+  /** One short sentence, e.g. "Shown because you viewed running products recently". */
+  text: string
 }

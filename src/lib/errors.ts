@@ -10,6 +10,8 @@ export type AttuneErrorCode =
   | 'storage'
   /** The server could not be reached or refused data for good. */
   | 'network'
+  /** A site config or variant was malformed; the slot kept its default content. */
+  | 'config'
 
 /**
  * A runtime failure attune caught and degraded around. It is never thrown into the page:

@@ -25,6 +25,8 @@ export interface ProfileStore {
   loaded(): Promise<void>
   /** Fold an event into this device's entry (written in the next coalesced transaction). */
   record(event: ProfileEvent): void
+  /** Change this device's entry by `fn` (written in the next coalesced transaction). */
+  change(fn: (entry: DeviceEntry) => DeviceEntry): void
   /** Record a stated preference; `undefined` removes it. */
   setInterest(key: string, value: JsonValue | undefined): void
   /** The derived view at `now`. */
@@ -230,6 +232,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     },
     loaded: () => starting ?? Promise.resolve(),
     record: schedule,
+    change: schedule,
     setInterest: (key, value) => schedule((entry) => setInterest(entry, key, value, options.now())),
     view: (now) => derive(current(), now, config),
     stored: () => ({ device, profile: current() }),

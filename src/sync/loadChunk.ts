@@ -1,5 +1,6 @@
 import type { Attune } from '../createAttune'
 import { internals } from '../internals'
+import { loadBeside } from '../lib/loadBeside'
 import { localStore } from '../lib/localStore'
 import type { TrackedEvent } from '../track'
 import type { connect, SyncHandle } from './connect'
@@ -23,7 +24,7 @@ export const SYNC_CHUNK = 'attune-sync.min.js'
  * CSP that allows the tag allows it.
  */
 export const loadSyncChunk = (attune: Attune, tagSrc: string, endpoint: string): SyncChunk => {
-  let script: HTMLScriptElement | undefined
+  let requested = false
   let handle: SyncHandle | undefined
   let stopped = false
   // Events allowed while the chunk loads (among them those replayed at the grant that loads it)
@@ -33,11 +34,9 @@ export const loadSyncChunk = (attune: Attune, tagSrc: string, endpoint: string):
     if (!handle && attune.consent.get().measurement && backlog.push(event) > MAX_OUTBOX_EVENTS) backlog.shift()
   })
   const load = (): void => {
-    if (script || stopped) return
-    script = document.createElement('script')
-    script.src = new URL(SYNC_CHUNK, tagSrc).href
-    script.async = true
-    document.head.append(script)
+    if (requested || stopped) return
+    requested = true
+    loadBeside(tagSrc, SYNC_CHUNK)
   }
   const off = attune.consent.on((state) => {
     if (state.measurement || state.sync) load()

@@ -131,6 +131,12 @@ const ticksAre = (page: Page, count: number): Promise<unknown> =>
     polling: 50,
   })
 
+const productViewsAre = (page: Page, count: number): Promise<unknown> =>
+  page.waitForFunction((n) => (window.attune((a: Attune) => a.profile.get()) as ProfileView).counters.product_views === n, count, {
+    timeout: 10_000,
+    polling: 50,
+  })
+
 describe('the on-device profile in the script-tag build', () => {
   it('two tabs each adding 500 to the same counter end at exactly 1,000', async () => {
     const a = await open()
@@ -155,10 +161,13 @@ describe('the on-device profile in the script-tag build', () => {
     const tab = await open()
     const { page, errors } = tab
     await grantIn(tab)
-    // The next page view runs under the remembered grant, so its JSON-LD product view is tracked.
+    // Automatic tracking comes with the page chunk, which the grant loads: it tracks this page's JSON-LD product.
+    await productViewsAre(page, 1)
+    // The next page view runs under the remembered grant, so its product view is tracked too; then its click.
     await page.reload()
     await waitForLoaded(page)
     await waitForReady(page)
+    await productViewsAre(page, 2)
     await page.click('button[data-attune-track="product_added"]')
 
     await page.waitForFunction(
@@ -176,7 +185,7 @@ describe('the on-device profile in the script-tag build', () => {
       { timeout: 10_000, polling: 50 },
     )
     const view = await viewOf(page)
-    // One view replayed from before the grant, one from the reload; one click.
+    // One view tracked once the grant loaded the page chunk, one from the reload; one click.
     expect(view.counters).toMatchObject({ product_views: 2, carts: 1 })
     expect(view.viewed.map((item) => item.id)).toEqual(['sku-run-1'])
     expect(view.carted.map((item) => item.id)).toEqual(['sku-run-1'])
@@ -272,6 +281,8 @@ describe('the on-device profile in the script-tag build', () => {
     const tab = await open()
     const { page, errors } = tab
     await grantIn(tab)
+    // The page chunk the grant loads tracks this page's view and product: let it finish before the snapshot.
+    await productViewsAre(page, 1)
     await page.evaluate(() => {
       for (let i = 0; i < 3; i++) window.attune('track', 'tick')
       window.attune('track', 'newsletter_opened', { issue: 12 })

@@ -118,7 +118,7 @@ describe.each(drivers)('POST /v1/collect ($name)', (driver) => {
 
   it.each([
     { name: 'NUL in a string', body: (v: string) => `{"site":"${SITE}","visitor":"${v}","events":[{"id":"${event().id}","name":"a\\u0000b","props":{},"ts":${Date.now()}}]}`, reason: 'nul_character' },
-    { name: 'nesting 40 deep', body: (v: string) => `{"site":"${SITE}","visitor":"${v}","events":[{"id":"${event().id}","name":"x","props":{"a":${'['.repeat(40)}${']'.repeat(40)}},"ts":${Date.now()}}]}`, reason: 'too_deep' },
+    { name: 'nesting 60 deep', body: (v: string) => `{"site":"${SITE}","visitor":"${v}","events":[{"id":"${event().id}","name":"x","props":{"a":${'['.repeat(60)}${']'.repeat(60)}},"ts":${Date.now()}}]}`, reason: 'too_deep' },
     { name: 'invalid UTF-8', body: () => new Uint8Array([0x7b, 0xff, 0x7d]), reason: 'invalid_json' },
   ])('refuses $name with 400 and stores nothing', async ({ body, reason }) => {
     const visitor = visitorId()

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import cases from '../fixtures/conditions.json'
+import { checkConfig } from '../../src/decide/checkConfig'
 import { ADMIN_KEY, ORIGIN, SITE, auth, drivers, event, events, newVisitor, signUser, startServer, useServer } from './helpers'
 
 describe.each(drivers)('site config and admin ($name)', (driver) => {
@@ -23,7 +25,7 @@ describe.each(drivers)('site config and admin ($name)', (driver) => {
     }
     expect((await t.request('GET', `/v1/sites/${SITE}/config`, { headers: { 'if-none-match': '"other"' } })).status).toBe(200)
 
-    const config = { goals: ['order_completed'], experiments: [{ key: 'hero', variants: ['a', 'b'] }] }
+    const config = { goals: ['order_completed'], variants: { hero: [{ id: 'a' }, { id: 'b' }] }, experiments: [{ key: 'hero', slot: 'hero', variants: ['a', 'b'] }] }
     const written = await admin('PUT', `/sites/${SITE}/config`, { config })
     expect(written.status).toBe(200)
     const changed = await t.request('GET', `/v1/sites/${SITE}/config`, { headers: { 'if-none-match': etag } })
@@ -31,6 +33,32 @@ describe.each(drivers)('site config and admin ($name)', (driver) => {
     expect(changed.body).toEqual(config)
     expect(changed.headers.get('etag')).not.toBe(etag)
     expect(changed.headers.get('etag')).toBe(written.body.etag)
+  })
+
+  // The client's table of conditions: the server accepts what the browser evaluates and refuses,
+  // with the browser's own reason, what it would warn about.
+  it.each((cases as Array<{ name: string; condition: unknown }>).map((c) => [c.name, c.condition] as const))('admin PUT checks audience conditions as the browser does: %s', async (name, condition) => {
+    const config = { audiences: [{ id: 'a', condition }] }
+    const why = checkConfig(config)
+    // What warns in the browser is always refused; the guard is stricter still (an `in` without a list).
+    if (name.startsWith('invalid:')) expect(why).toMatch(/^audience a: /)
+    const put = await admin('PUT', `/sites/${SITE}/config`, { config })
+    if (typeof why == 'string') expect(put.body).toEqual({ error: 'bad_request', reason: 'invalid_config', message: why })
+    expect(put.status).toBe(typeof why == 'string' ? 400 : 200)
+  })
+
+  it.each([
+    ['an experiment on an unknown variant', { variants: { hero: [{ id: 'a' }] }, experiments: [{ key: 'x', slot: 'hero', variants: ['a', 'b'] }] }, /experiment x: unknown or repeated variant/],
+    ['a script in declarative content', { variants: { hero: [{ id: 'a', content: [{ tag: 'script', children: ['x()'] }] }] } }, /slot hero variant a: content: tag script is not allowed/],
+    ['a javascript: link', { variants: { hero: [{ id: 'a', content: [{ tag: 'a', attrs: { href: 'javascript:x()' } }] }] } }, /href must be an http\(s\) or relative URL/],
+    ['an event handler in an edit', { variants: { hero: [{ id: 'a', edits: [{ select: 'a', attrs: { onclick: 'x()' } }] }] } }, /edit: attribute onclick is not allowed/],
+    ['a traffic share over 1', { variants: { hero: [{ id: 'a' }] }, experiments: [{ key: 'x', slot: 'hero', variants: ['a'], traffic: 2 }] }, /bad traffic/],
+  ])('admin PUT refuses a config with %s, with the reason, and keeps the stored one', async (_name, config, why) => {
+    const before = (await admin('GET', `/sites/${SITE}/config`)).body.config
+    const put = await admin('PUT', `/sites/${SITE}/config`, { config })
+    expect(put.status).toBe(400)
+    expect(put.body).toMatchObject({ reason: 'invalid_config', message: expect.stringMatching(why) })
+    expect((await admin('GET', `/sites/${SITE}/config`)).body.config).toEqual(before)
   })
 
   it('admin PUT creates a site with origins and identify secret; they take effect at once', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { autoTrack } from '../../src/auto'
 import { createAttune } from '../../src/index'
+import { startPage } from '../../src/startPage'
 import { bootScriptTag } from '../../src/script-tag'
 
 describe('destroy()', () => {
@@ -35,6 +36,9 @@ describe('destroy()', () => {
     document.head.append(script)
     bootScriptTag(window)
     const command = (window as { attune?: (...args: unknown[]) => unknown }).attune!
+    command('consent', 'grant')
+    // What attune-page.min.js does once the tag has loaded it.
+    command('extend', startPage)
     expect(history.pushState).not.toBe(pushState)
     await command('destroy')
     expect(history.pushState).toBe(pushState)

@@ -69,6 +69,6 @@ describe('on(type, fn) with a wrong type or no function', () => {
     const errors: AttuneError[] = []
     a.on('error', (e) => errors.push(e))
     expect(() => a.on(type as 'ready', fn as never)()).not.toThrow()
-    expect(errors[0]).toMatchObject({ code: 'bad_call', message: expect.stringMatching(/needs one of ready, consent, track, error and a function/) })
+    expect(errors[0]).toMatchObject({ code: 'bad_call', message: expect.stringMatching(/needs one of ready, consent, track, error, decision, exposure and a function/) })
   })
 })

@@ -21,9 +21,9 @@ const rejects: Array<[string, unknown, RegExp]> = [
   ['a non-boolean debug', { site: 's', debug: 'yes' }, /option "debug" must be true or false/],
   ['profile that is not an object', { site: 's', profile: [] }, /option "profile" must be an object like \{ halfLifeDays: 14 \}/],
   ['an unknown profile option', { site: 's', profile: { halfLife: 3 } }, /unknown option "profile\.halfLife"; the known ones are halfLifeDays, dimensions, weights\./],
-  ['a zero half-life', { site: 's', profile: { halfLifeDays: 0 } }, /option "profile" must be \{ halfLifeDays\?: days above 0, .*; got \{"halfLifeDays":0\}/],
-  ['dimensions that are not strings', { site: 's', profile: { dimensions: ['category', 3] } }, /option "profile" must be .*dimensions\?: prop names like \['category'\].*; got \{"dimensions":\["category",3\]\}/],
-  ['weights that are not numbers', { site: 's', profile: { weights: { product_viewed: 'high' } } }, /option "profile" must be .*weights\?: numbers by event like \{ product_viewed: 1 \}.*; got \{"weights"/],
+  ['a zero half-life', { site: 's', profile: { halfLifeDays: 0 } }, /option "profile" must be like \{ halfLifeDays: 14, .*\(days above 0, prop names, numbers\); got \{"halfLifeDays":0\}/],
+  ['dimensions that are not strings', { site: 's', profile: { dimensions: ['category', 3] } }, /option "profile" must be like .*dimensions: \['category'\].*; got \{"dimensions":\["category",3\]\}/],
+  ['weights that are not numbers', { site: 's', profile: { weights: { product_viewed: 'high' } } }, /option "profile" must be like .*weights: \{ product_viewed: 1 \}.*; got \{"weights"/],
 ]
 
 describe('createAttune(options) rejects bad options with a TypeError that says what to write', () => {

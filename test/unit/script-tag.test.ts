@@ -120,3 +120,52 @@ describe('the script tag', () => {
     expect(warn).toHaveBeenCalledWith('[attune]', expect.stringMatching(/not a command/), '')
   })
 })
+
+describe('the script tag loads the files beside it', () => {
+  const loaded = () => Array.from(document.querySelectorAll<HTMLScriptElement>('script[src]')).map((s) => s.src)
+  const TAG = 'https://cdn.example/attune/attune.min.js'
+
+  it('loads nothing before consent, and the page chunk once personalization or measurement is granted', () => {
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory', src: TAG })
+    bootScriptTag(window)
+    expect(loaded()).toEqual([TAG])
+    win.attune!('consent', 'grant', ['measurement'])
+    win.attune!('consent', 'grant', ['personalization'])
+    expect(loaded()).toEqual([TAG, 'https://cdn.example/attune/attune-page.min.js'])
+  })
+
+  it.each(['tcf', 'consent-mode', 'onetrust', 'cookiebot', 'cookieconsent', 'gpc'])('loads the %s adapter named by data-attune-consent, and starts it with its options', (name) => {
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory', 'data-attune-consent': name, 'data-attune-consent-options': '{"vendorId":42}', src: TAG })
+    bootScriptTag(window)
+    expect(loaded()).toEqual([TAG, `https://cdn.example/attune/attune-consent-${name}.min.js`])
+    // What the adapter file does once loaded (src/consent/handToTag.ts).
+    const adapter = vi.fn((_attune: unknown, _options: unknown) => stop)
+    const stop = vi.fn()
+    win.attune!('extend', (attune: unknown, _endpoint: unknown, options: unknown) => adapter(attune, options))
+    expect(adapter).toHaveBeenCalledWith(expect.objectContaining({ site: 'shop-1' }), { vendorId: 42 })
+    return Promise.resolve(win.attune!('destroy')).then(() => expect(stop).toHaveBeenCalledTimes(1))
+  })
+
+  it.each([
+    ['an unknown adapter', { 'data-attune-consent': 'banner' }, /data-attune-consent must be one of tcf, consent-mode, onetrust, cookiebot, cookieconsent, gpc; got "banner"/],
+    ['options that are not JSON', { 'data-attune-consent': 'tcf', 'data-attune-consent-options': '{vendorId:1}' }, /consent banner adapter was not loaded: .*JSON/],
+  ])('reports %s and loads no adapter', async (_name, attributes, why) => {
+    installStub()
+    const errors: AttuneError[] = []
+    win.attune!('on', 'error', (e: AttuneError) => errors.push(e))
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory', src: TAG, ...attributes })
+    bootScriptTag(window)
+    await Promise.resolve()
+    expect(loaded()).toEqual([TAG])
+    expect(errors).toEqual([expect.objectContaining({ code: 'bad_call', message: expect.stringMatching(why) })])
+  })
+
+  it('shows slots at once when consent is refused, but keeps them waiting while it is undecided', () => {
+    document.documentElement.classList.add('attune-loading')
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory', src: TAG })
+    bootScriptTag(window)
+    expect(document.documentElement.classList.contains('attune-loading')).toBe(true)
+    win.attune!('consent', 'deny')
+    expect(document.documentElement.classList.contains('attune-loading')).toBe(false)
+  })
+})

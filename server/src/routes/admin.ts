@@ -7,6 +7,7 @@ import { userOf, linkedVisitors } from '../db/profiles'
 import { getSite, upsertSite } from '../db/sites'
 import { getVisitor } from '../db/visitors'
 import { fail } from '../lib/fail'
+import { checkConfig } from '../sdk'
 import { profileOf } from '../lib/profileOf'
 import { readJson } from '../lib/readJson'
 import { safeEqual } from '../lib/safeEqual'
@@ -64,6 +65,9 @@ export const adminRoute = (deps: Deps) =>
       if (Buffer.byteLength(JSON.stringify(parsed.value.config)) > deps.limits.documentBytes) {
         return fail(c, deps.metrics, 413, 'too_large', 'config_too_large', { message: `a config is at most ${deps.limits.documentBytes} bytes of JSON` })
       }
+      // The SDK's own guard: a config the browser would refuse is refused here, with its reason.
+      const checked = parsed.value.config && checkConfig(parsed.value.config)
+      if (typeof checked == 'string') return fail(c, deps.metrics, 400, 'bad_request', 'invalid_config', { message: checked })
       const row = await upsertSite(deps.db, params.value.site, parsed.value, deps.now())
       deps.sites.invalidate()
       return c.json(describe(row))
