@@ -32,11 +32,11 @@ const run = (slot: string, { config, facts, visitor, force, random }: DecideCont
     const sticky = arms.includes(variant as string)
     if (!sticky) {
       // The hashes are skipped when they cannot matter: bucket() is always below 1 and never below 0.
-      if (traffic < 1 && bucket(key + ':traffic', visitor) >= traffic) {
+      if (traffic < 1 && bucket(key, visitor, ':traffic') >= traffic) {
         why = 'not-in-traffic'
         continue
       }
-      if (holdout > 0 && bucket(key + ':holdout', visitor) < holdout) {
+      if (holdout > 0 && bucket(key, visitor, ':holdout') < holdout) {
         return { slot, variant: undefined, reason: { kind: 'holdout', key }, experiment: key }
       }
       if (bandit) variant = thompson(bandit.stats, arms, random)
@@ -101,7 +101,7 @@ export const decide = (slot: string, ctx: DecideContext): Decision => {
     const why = valid.has(config) || checkConfig(config)
     if (typeof why == 'string') warn(why)
     else {
-      valid.add(config)
+      if (why !== true) valid.add(config)
       return run(slot, ctx, warn)
     }
   } catch (e) {

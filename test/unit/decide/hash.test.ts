@@ -50,6 +50,40 @@ describe('bucket', () => {
     expect(bucket('hero-test', id)).toBe(expected)
   })
 
+  // The same, for the traffic and holdout seeds `decide` derives from an experiment key, which it
+  // hashes as a salt rather than joining (`bucket(key, id, ':traffic')`): these values pin the hash
+  // and that derivation, so that a visitor's traffic and holdout draws never move between releases.
+  it.each([
+    [':traffic', 'visitor-1', 0.23564619268290699],
+    [':traffic', 'visitor-2', 0.20530332112684846],
+    [':traffic', '0190a4b2-7c1e-7d3f-9a2b-5c6d7e8f9a0b', 0.6489874823018909],
+    [':traffic', 'ünïcødé', 0.44811499933712184],
+    [':traffic', '', 0.6426144703291357],
+    [':holdout', 'visitor-1', 0.5670912517234683],
+    [':holdout', 'visitor-2', 0.22593106282874942],
+    [':holdout', '0190a4b2-7c1e-7d3f-9a2b-5c6d7e8f9a0b', 0.7686793820466846],
+    [':holdout', 'ünïcødé', 0.8852826079819351],
+    [':holdout', '', 0.213186175795272],
+  ])('keeps %j of hero-test for %j where it was', (salt, id, expected) => {
+    expect(bucket('hero-test', id, salt)).toBe(expected)
+    expect(bucket('hero-test' + salt, id)).toBe(expected)
+  })
+
+  // Percentile buckets (0–99) of another experiment, as a results page would show them.
+  it.each([
+    ['visitor-1', 85],
+    ['visitor-2', 34],
+    ['0190a4b2-7c1e-7d3f-9a2b-5c6d7e8f9a0b', 47],
+    ['ünïcødé', 51],
+    ['', 93],
+  ])('keeps %j in percentile %i of spring-sale', (id, percentile) => {
+    expect(Math.floor(bucket('spring-sale', id) * 100)).toBe(percentile)
+  })
+
+  it('hashes a salt as if it were joined to the seed', () => {
+    fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (seed, salt, id) => bucket(seed, id, salt) === bucket(seed + salt, id)))
+  })
+
   it('is in [0, 1) and deterministic', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (seed, id) => {
@@ -73,6 +107,70 @@ describe('bucket', () => {
       expect(chiSquare(seed)).toBeLessThan(27.88)
     },
   )
+
+  /** Chi-square of how `ids` fall into `n` equal buckets for `seed`. */
+  const spread = (seed: string, of: readonly string[], n: number): number => {
+    const counts = new Array<number>(n).fill(0)
+    for (const id of of) counts[Math.floor(bucket(seed, id) * n)]!++
+    const expected = of.length / n
+    return counts.reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0)
+  }
+  // Sequential ids differ in a character or two: the case where a weak hash clusters.
+  const sequential = Array.from({ length: 100_000 }, (_, i) => `visitor-${i}`)
+
+  // Fixed ids, so the statistic is the same on every run: no flaky failures, and a failure means
+  // the hash changed. The bound is the 0.999 quantile of chi-square with 99 degrees of freedom.
+  it.each([
+    ['UUIDs', 'hero-test', ids],
+    ['UUIDs', 'hero-test:traffic', ids],
+    ['UUIDs', 'spring-sale', ids],
+    ['sequential ids', 'hero-test', sequential],
+    ['sequential ids', 'hero-test:holdout', sequential],
+  ])('spreads 100,000 %s uniformly over 100 buckets for seed %s (chi-square below 148.23, p = 0.001, 99 dof)', (_, seed, of) => {
+    expect(spread(seed, of, 100)).toBeLessThan(148.23)
+  })
+
+  /** Pearson correlation of the buckets of `ids` under two seeds. */
+  const correlation = (a: string, b: string): number => {
+    let sx = 0
+    let sy = 0
+    let sxy = 0
+    let sxx = 0
+    let syy = 0
+    for (const id of ids) {
+      const x = bucket(a, id)
+      const y = bucket(b, id)
+      sx += x
+      sy += y
+      sxy += x * y
+      sxx += x * x
+      syy += y * y
+    }
+    const n = ids.length
+    return (n * sxy - sx * sy) / Math.sqrt((n * sxx - sx * sx) * (n * syy - sy * sy))
+  }
+
+  /** Chi-square of the 10 × 10 table of where `ids` fall under two seeds, against independence. */
+  const jointSpread = (a: string, b: string): number => {
+    const counts = new Array<number>(100).fill(0)
+    for (const id of ids) counts[Math.floor(bucket(a, id) * 10) * 10 + Math.floor(bucket(b, id) * 10)]!++
+    const expected = ids.length / 100
+    return counts.reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0)
+  }
+
+  // Experiments on one page must not pick the same visitors: being in one experiment's treatment
+  // would otherwise predict the arm in the next, and their results would confound.
+  it.each([
+    ['hero-test', 'banner-test'],
+    ['exp-1', 'exp-2'],
+    ['hero-test', 'hero-test-2'],
+    ['hero-test', 'hero-test:traffic'],
+  ])('places 100,000 visitors independently for experiments %s and %s', (a, b) => {
+    // |r| < 0.015 is under 5 standard errors (1/√n ≈ 0.0032) of zero.
+    expect(Math.abs(correlation(a, b))).toBeLessThan(0.015)
+    // 0.999 quantile of chi-square with 81 degrees of freedom ((10 − 1) × (10 − 1)).
+    expect(jointSpread(a, b)).toBeLessThan(126.08)
+  })
 
   it('places a visitor independently for different seeds of one experiment', () => {
     // Traffic and variant buckets must not correlate, or allocation would skew the arms.
