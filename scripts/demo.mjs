@@ -1,64 +1,191 @@
-// `npm run demo`: the reference server on embedded PGlite, and the demo shop using it through
-// the script tag, both on localhost; prints their URLs. Ctrl-C stops both.
+// `npm run demo`: the reference server on embedded PGlite with the demo shop's site config, and
+// the shop (demo/shop, rendered from its catalogue) using it through the script tag, both on
+// localhost; prints their URLs. Ctrl-C stops both.
+//
+// PORT (8080) and API_PORT (8787) move them; ATTUNE_DATA_DIR (.attune-data, or memory://) is the
+// server's database. The shop's backend part — the site config, the identify signature — uses
+// fixed demo secrets unless ATTUNE_ADMIN_KEY / ATTUNE_SECRET are set. Never use them in production.
 import { spawn } from 'node:child_process'
+import { createHash, createHmac } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
-import { extname, join, normalize, resolve } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path'
+import * as shop from '../demo/shop/render.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const SHOP_PORT = Number(process.env.PORT ?? 8080)
 const API_PORT = Number(process.env.API_PORT ?? 8787)
-const shop = `http://localhost:${SHOP_PORT}`
+const SITE = 'demo-shop'
+const shopUrl = `http://localhost:${SHOP_PORT}`
 const api = `http://localhost:${API_PORT}`
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml' }
-// URL prefix → folder it serves from.
-const MOUNTS = [['/dist/', 'dist'], ['/', 'demo/static']]
+const ADMIN_KEY = process.env.ATTUNE_ADMIN_KEY || 'attune-demo-admin-key-not-for-production'
+const IDENTIFY_SECRET = 'attune-demo-identify-secret-not-for-production'
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+}
+
+if (!existsSync(join(root, 'dist/attune.min.js'))) {
+  console.error('demo: dist/attune.min.js is missing; run `npm run demo` (it builds first) or `npm run build`.')
+  process.exit(1)
+}
+
+// URL prefix → folder it serves files from. The banner is the real vanilla-cookieconsent package.
+const cookieconsentDist = dirname(createRequire(import.meta.url).resolve('vanilla-cookieconsent'))
+const MOUNTS = [
+  ['/dist/', join(root, 'dist')],
+  ['/assets/', join(root, 'demo/shop/assets')],
+  ['/vendor/cookieconsent/', cookieconsentDist],
+]
+
+// A strict CSP: scripts only from here plus attune's queue stub by its hash; no inline styles.
+const stubHash = createHash('sha256').update(shop.QUEUE_STUB).digest('base64')
+const CSP = [
+  "default-src 'self'",
+  `script-src 'self' 'sha256-${stubHash}'`,
+  "style-src 'self'",
+  "img-src 'self'",
+  `connect-src 'self' ${api}`,
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
 
 const server = spawn(process.execPath, [join(root, 'server/bin/attune-server.mjs')], {
   stdio: 'inherit',
   env: {
     ...process.env,
     PORT: String(API_PORT),
-    // A fixed secret, so the demo's visitor tokens survive a restart. Never use it in production.
+    HOST: '127.0.0.1',
+    // A fixed secret, so the demo's visitor tokens survive a restart.
     ATTUNE_SECRET: process.env.ATTUNE_SECRET ?? 'attune-demo-secret-not-for-production-0000',
+    ATTUNE_ADMIN_KEY: ADMIN_KEY,
     ATTUNE_DATA_DIR: process.env.ATTUNE_DATA_DIR ?? join(root, '.attune-data'),
-    ATTUNE_SITES: JSON.stringify({ 'demo-shop': { origins: [shop, `http://127.0.0.1:${SHOP_PORT}`] } }),
+    ATTUNE_SITES: JSON.stringify({
+      [SITE]: { origins: [shopUrl, `http://127.0.0.1:${SHOP_PORT}`], identifySecret: IDENTIFY_SECRET },
+    }),
   },
 })
+let stopping = false
+let serving = false
 // Whatever ends this process ends the server too.
 process.on('exit', () => server.kill('SIGTERM'))
 server.on('exit', (code) => {
-  console.error(`attune-server exited (${code}); stopping the demo.`)
-  process.exit(code ?? 1)
-})
-
-const pages = createServer(async (req, res) => {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
-  const [prefix, dir] = MOUNTS.find(([p]) => path.startsWith(p))
-  const file = normalize(join(root, dir, path.slice(prefix.length) || 'index.html'))
-  if (!file.startsWith(join(root, dir))) return void res.writeHead(403).end()
-  try {
-    let body = await readFile(file)
-    // The page names the API server it talks to.
-    if (extname(file) === '.html') body = Buffer.from(body.toString().replaceAll('{{API}}', api))
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body)
-  } catch {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+  if (stopping) process.exit(0)
+  if (!serving) {
+    console.error(`attune-server exited (${code}); stopping the demo.`)
+    process.exit(code ?? 1)
   }
-})
-
-pages.on('error', (error) => {
-  console.error(`demo shop: cannot listen on ${shop} (${error.message}); set PORT to another port.`)
-  server.kill('SIGTERM')
-})
-pages.listen(SHOP_PORT, '127.0.0.1', () => {
-  console.log(`attune demo shop: ${shop}/`)
-  console.log(`attune server:    ${api}/healthz`)
-  console.log('Ctrl-C to stop.')
+  // Once the shop is up it stays up: its pages say the service is unreachable and keep working.
+  console.error(`attune-server exited (${code}); the shop keeps running without it. Ctrl-C to stop.`)
 })
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
+    stopping = true
     pages.close()
+    if (server.exitCode !== null || server.signalCode !== null) process.exit(0)
     server.kill('SIGTERM')
   })
 }
+
+/** Waits for the server's /healthz (PGlite opens and migrates first). */
+const healthy = async () => {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${API_PORT}/healthz`)).ok) return
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`attune-server did not answer on ${api}/healthz within 60 s`)
+}
+
+/**
+ * Puts demo/shop/site-config.json into the server through the admin API, on every start, so the
+ * shop always runs the config in the repository. The server checks it with the SDK's own
+ * checkConfig and answers 400 with the reason when the browser would refuse it.
+ */
+const seedConfig = async () => {
+  const config = JSON.parse(await readFile(join(root, 'demo/shop/site-config.json'), 'utf8'))
+  const response = await fetch(`http://127.0.0.1:${API_PORT}/v1/admin/sites/${SITE}/config`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ config }),
+  })
+  if (!response.ok) throw new Error(`the server refused demo/shop/site-config.json: ${response.status} ${await response.text()}`)
+}
+
+const send = (res, status, type, body, headers = {}) => {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers })
+  res.end(body)
+}
+
+const pages = createServer(async (req, res) => {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed', { allow: 'GET, HEAD' })
+  let url
+  let path
+  try {
+    url = new URL(req.url ?? '/', shopUrl)
+    path = decodeURIComponent(url.pathname)
+  } catch {
+    return send(res, 400, 'text/plain', 'bad request')
+  }
+  const html = (body, status = 200) => send(res, status, TYPES['.html'], body, { 'content-security-policy': CSP })
+
+  const mount = MOUNTS.find(([prefix]) => path.startsWith(prefix))
+  if (mount) {
+    const [prefix, dir] = mount
+    const file = normalize(join(dir, path.slice(prefix.length)))
+    if (!file.startsWith(dir + sep)) return send(res, 403, 'text/plain', 'forbidden')
+    try {
+      return send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file))
+    } catch {
+      return send(res, 404, 'text/plain', 'not found')
+    }
+  }
+  if (path === '/data/catalog.json') return send(res, 200, TYPES['.json'], JSON.stringify(shop.catalog))
+  const image = /^\/img\/([\w-]+)\.svg$/.exec(path)
+  if (image) {
+    const svg = shop.image(image[1])
+    return svg ? send(res, 200, TYPES['.svg'], svg) : send(res, 404, 'text/plain', 'not found')
+  }
+  // The shop's backend signs a signed-in user's id for attune's identify (README, "The server"):
+  // HMAC-SHA256 with the site's identify secret. Demo users sign in by name, with no password.
+  if (path === '/api/sign-in') {
+    const userId = url.searchParams.get('user') ?? ''
+    if (!/^[\w.@-]{1,200}$/.test(userId)) return send(res, 400, TYPES['.json'], JSON.stringify({ error: 'user must be 1–200 letters, digits, _ . @ -' }))
+    const signature = createHmac('sha256', IDENTIFY_SECRET).update(userId).digest('hex')
+    return send(res, 200, TYPES['.json'], JSON.stringify({ userId, signature }))
+  }
+  const body = shop.page(path, { api, origin: shopUrl })
+  return body ? html(body) : html(shop.notFound({ api }), 404)
+})
+
+try {
+  await healthy()
+  await seedConfig()
+} catch (error) {
+  console.error(`demo: ${error.message}`)
+  process.exit(1)
+}
+pages.on('error', (error) => {
+  console.error(`demo shop: cannot listen on ${shopUrl} (${error.message}); set PORT to another port.`)
+  process.exit(1)
+})
+pages.listen(SHOP_PORT, '127.0.0.1', () => {
+  serving = true
+  console.log(`attune demo shop: ${shopUrl}/`)
+  console.log(`attune server:    ${api}/healthz (site "${SITE}", config from demo/shop/site-config.json)`)
+  console.log(`  try: ${shopUrl}/c/running.html?utm_source=newsletter  (an audience banner)`)
+  console.log(`       ${shopUrl}/?attune_force=home-hero:climbing  (QA: force a variant)`)
+  console.log(`  admin API: Authorization: Bearer ${ADMIN_KEY}  (demo key, never for production)`)
+  console.log('Ctrl-C to stop.')
+})

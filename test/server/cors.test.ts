@@ -84,6 +84,23 @@ describe.each(drivers)('CORS and cookies ($name)', (driver) => {
     noCredentials(answer)
   })
 
+  it('preflight of the site config: the site\'s origin may revalidate with If-None-Match; other origins may not', async () => {
+    const path = `/v1/sites/${SITE}/config`
+    const ask = (origin: string) => t.request('OPTIONS', path, { headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' } })
+    const answer = await ask(ORIGIN)
+    expect(answer.status).toBe(204)
+    expect(answer.headers.get('access-control-allow-origin')).toBe(ORIGIN)
+    expect(answer.headers.get('access-control-allow-methods')).toBe('GET')
+    expect(answer.headers.get('access-control-allow-headers')).toBe('If-None-Match')
+    noCredentials(answer)
+    const foreign = await ask(OTHER_ORIGIN)
+    expect(foreign.status).toBe(403)
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+    // The real request exposes the ETag the client keeps for the next page.
+    const config = await t.request('GET', path, { headers: { origin: ORIGIN } })
+    expect(config.headers.get('access-control-expose-headers')).toMatch(/ETag/)
+  })
+
   it.each([
     { name: 'a foreign origin', path: '/v1/identify', origin: OTHER_ORIGIN.replace('other', 'nobody') },
     { name: "another site's origin for this site", path: `/v1/profile?site=${SITE}&visitor=${visitorId()}`, origin: OTHER_ORIGIN },
