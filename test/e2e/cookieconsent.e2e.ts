@@ -58,7 +58,7 @@ afterAll(async () => {
 })
 
 /** A tab on the banner page (a fresh browser profile unless `context` is given), attune loaded. */
-const open = async (context?: BrowserContext): Promise<{ context: BrowserContext; page: Page; errors: Error[] }> => {
+const open = async (context?: BrowserContext, file = 'cookieconsent.html'): Promise<{ context: BrowserContext; page: Page; errors: Error[] }> => {
   if (!context) {
     context = await browser.newContext()
     contexts.push(context)
@@ -66,7 +66,7 @@ const open = async (context?: BrowserContext): Promise<{ context: BrowserContext
   const page = await context.newPage()
   const errors: Error[] = []
   page.on('pageerror', (error) => errors.push(error))
-  await page.goto(`${server.url}/pages/cookieconsent.html`)
+  await page.goto(`${server.url}/pages/${file}`)
   await page.waitForFunction(() => window.__a !== undefined, undefined, { timeout: 10_000 })
   return { context, page, errors }
 }
@@ -158,5 +158,31 @@ describe('cookieconsent() against the real vanilla-cookieconsent v3', () => {
     expect(await page.evaluate(() => window.__a.profile.get().counters.product_views)).toBeUndefined()
     expect(await reported(page)).toEqual([])
     expect([...errors, ...other.errors]).toEqual([])
+  })
+})
+
+describe('the script tag with data-attune-consent="cookieconsent"', () => {
+  /** The files of attune the page asked for, in order. */
+  const fetched = () => server.requests.map((r) => r.path).filter((p) => p.startsWith('/dist/'))
+
+  it('loads the adapter beside itself, waits for the banner, and follows its answer with no code', async () => {
+    server.requests.length = 0
+    const { page, errors } = await open(undefined, 'cookieconsent-tag.html')
+    await expect.poll(() => banner(page).isVisible(), { timeout: 10_000 }).toBe(true)
+    // Before the answer: the tag and its adapter, nothing else, and nothing stored.
+    await expect.poll(fetched, { timeout: 10_000 }).toEqual(['/dist/attune.min.js', '/dist/attune-consent-cookieconsent.min.js'])
+    expect(await consentOf(page)).toEqual(NONE)
+    expect(await attuneData(page)).toEqual({ localStorage: [], indexedDB: [] })
+
+    // The options of data-attune-consent-options map the shop's categories.
+    await banner(page).locator('[data-role="show"]').click()
+    await expect.poll(() => preferences(page).isVisible(), { timeout: 10_000 }).toBe(true)
+    expect(await flip(page, 'functionality')).toBe(true)
+    await preferences(page).locator('[data-role="save"]').click()
+    await waitConsent(page, { personalization: true, measurement: false, sync: true })
+    await page.waitForFunction(() => window.__ready === true, undefined, { timeout: 10_000 })
+    await expect.poll(fetched, { timeout: 10_000 }).toContain('/dist/attune-page.min.js')
+    expect(await reported(page)).toEqual([])
+    expect(errors).toEqual([])
   })
 })
