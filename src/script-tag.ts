@@ -131,7 +131,15 @@ export const bootScriptTag = (win: Window): void => {
   }
   const command = createCommand({ ...attune, destroy }, report, {
     extend: (_a, _r, start) => stops.push((start as (...args: unknown[]) => () => void)(attune, endpoint, consentOptions, internals.get(attune))),
-    ...(chunk && { connect: (_a, _r, fn) => chunk.accept(fn as typeof connect) }),
+    // identify and reset go to the server's connection, loaded with data-attune-endpoint (see loadChunk.ts).
+    ...(chunk && {
+      connect: (_a, _r, fn) => chunk.accept(fn as typeof connect),
+      identify: (_a, report, userId, options) =>
+        typeof userId == 'string' && typeof (options as { signature?: unknown } | undefined)?.signature == 'string'
+          ? chunk.use((h) => h.identify(userId, options as { signature: string }))
+          : report('bad_call', "attune('identify', userId, { signature }) needs a user id and its signature as strings."),
+      reset: () => chunk.use((h) => h.reset()),
+    }),
   })
   global.attune = command
   for (const args of queued) command(...(Array.from(args) as [unknown]))

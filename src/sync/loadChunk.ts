@@ -10,6 +10,8 @@ import { MAX_OUTBOX_EVENTS } from './outbox'
 export interface SyncChunk {
   /** Called by the chunk, through `attune('connect', connect)`, once it has loaded. */
   accept(fn: typeof connect): void
+  /** Runs `fn` with the connection, now or once the chunk has loaded (`identify`, `reset`). */
+  use(fn: (handle: SyncHandle) => unknown): void
   stop(): void
 }
 
@@ -30,6 +32,7 @@ export const loadSyncChunk = (attune: Attune, tagSrc: string, endpoint: string):
   // Events allowed while the chunk loads (among them those replayed at the grant that loads it)
   // wait here, in memory and bounded like the outbox, and are handed over on connect.
   let backlog: TrackedEvent[] = []
+  const uses: Array<(handle: SyncHandle) => unknown> = []
   const offTrack = attune.on('track', (event) => {
     if (!handle && attune.consent.get().measurement && backlog.push(event) > MAX_OUTBOX_EVENTS) backlog.shift()
   })
@@ -50,6 +53,11 @@ export const loadSyncChunk = (attune: Attune, tagSrc: string, endpoint: string):
       handle = fn(attune, inner, endpoint, undefined, backlog)
       backlog = []
       offTrack()
+      for (const use of uses.splice(0)) use(handle)
+    },
+    use(fn) {
+      if (handle) fn(handle)
+      else if (!stopped) uses.push(fn)
     },
     stop() {
       stopped = true

@@ -90,3 +90,51 @@ describe('the script tag with data-attune-endpoint', () => {
     expect(errors[0]).toMatch(/is not a command/)
   })
 })
+
+describe("attune('identify') and attune('reset') with the script tag", () => {
+  const handle = () => ({ flush: vi.fn(), sync: vi.fn(), identify: vi.fn(async () => {}), reset: vi.fn(async () => {}), stop: vi.fn() })
+
+  it('wait for the connection when called before it loaded, then go through it in order', () => {
+    const attune = boot()
+    attune('consent', 'grant')
+    attune('identify', 'user-1', { signature: 'abc' })
+    attune('reset')
+    const h = handle()
+    attune('connect', () => h)
+    expect(h.identify).toHaveBeenCalledWith('user-1', { signature: 'abc' })
+    expect(h.reset).toHaveBeenCalledTimes(1)
+    expect(h.identify.mock.invocationCallOrder[0]).toBeLessThan(h.reset.mock.invocationCallOrder[0]!)
+  })
+
+  it('go straight through once connected', () => {
+    const attune = boot()
+    attune('consent', 'grant')
+    const h = handle()
+    attune('connect', () => h)
+    attune('identify', 'user-2', { signature: 'def' })
+    expect(h.identify).toHaveBeenCalledWith('user-2', { signature: 'def' })
+  })
+
+  it.each([
+    ['no signature', ['user-1']],
+    ['a user id that is not a string', [42, { signature: 'abc' }]],
+  ])('report a call with %s, sending nothing', (_name, args) => {
+    const attune = boot()
+    const errors: Array<{ code: string; message: string }> = []
+    attune('on', 'error', (e: { code: string; message: string }) => errors.push(e))
+    attune('consent', 'grant')
+    const h = handle()
+    attune('connect', () => h)
+    attune('identify', ...args)
+    expect(h.identify).not.toHaveBeenCalled()
+    expect(errors).toEqual([expect.objectContaining({ code: 'bad_call', message: expect.stringMatching(/needs a user id and its signature/) })])
+  })
+
+  it('are not commands without data-attune-endpoint', () => {
+    const attune = boot({ 'data-attune-endpoint': '' })
+    const errors: Array<{ message: string }> = []
+    attune('on', 'error', (e: { message: string }) => errors.push(e))
+    attune('identify', 'user-1', { signature: 'abc' })
+    expect(errors[0]?.message).toMatch(/attune\("identify"\) is not a command/)
+  })
+})
