@@ -80,7 +80,12 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
   try {
     // Before the shopper answers, acceptedCategory() reflects no choice.
     const cc = win.CookieConsent
-    if (typeof cc?.validConsent === 'function' && cc.validConsent() === true) follow()
+    const valid = typeof cc?.validConsent === 'function' ? cc.validConsent() : undefined
+    if (valid === true) follow()
+    // The banner is asking: nothing is granted until the shopper answers, so say so now — slots
+    // then show their default content at once instead of waiting for a grant that may not come.
+    // Only when attune holds nothing: a remembered grant is the banner's to take back.
+    else if (valid === false && !PURPOSES.some((p) => consent.get?.()[p])) consent.deny()
   } catch (error) {
     report('callback', 'Reading CookieConsent failed; attune went on.', error)
   }

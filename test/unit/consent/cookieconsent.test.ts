@@ -50,6 +50,27 @@ const cases: Array<[string, string[], typeof NONE]> = [
 ]
 
 describe('cookieconsent', () => {
+  it('while the banner asks, everything is decided denied at once (nothing stored); the answer then grants', async () => {
+    install()
+    const { attune, start } = setup()
+    const heard = vi.fn()
+    attune.consent.on(heard)
+    start()
+    // Decided: the consent listeners hear the refusal, so waiting slots can show.
+    expect(heard).toHaveBeenCalledWith(NONE)
+    expect(localStorage.length).toBe(0)
+    choose(['personalization'])
+    expect(attune.consent.get()).toEqual({ ...NONE, personalization: true, sync: true })
+  })
+
+  it('while the banner asks again, a grant attune remembers stays for the banner to take back', () => {
+    install()
+    const { attune, start } = setup()
+    attune.consent.grant(['personalization'])
+    start()
+    expect(attune.consent.get()).toEqual({ ...NONE, personalization: true })
+  })
+
   it.each(cases)('chosen on an earlier page, %s → the mapped purposes at start', (_, categories, expected) => {
     accepted = ['necessary', ...categories]
     install()
