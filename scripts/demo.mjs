@@ -1,10 +1,12 @@
-// `npm run demo`: the reference server on embedded PGlite with the demo shop's site config, and
-// the shop (demo/shop, rendered from its catalogue) using it through the script tag, both on
-// localhost; prints their URLs. Ctrl-C stops both.
+// `npm run demo`: the reference server on embedded PGlite with the demo shop's site config, the
+// shop (demo/shop, rendered from its catalogue) using it through the script tag, and the same shop
+// as a React single-page app (demo/spa, bundled here with esbuild from attune's npm entry points),
+// all on localhost; prints their URLs. Ctrl-C stops them.
 //
-// PORT (8080) and API_PORT (8787) move them; ATTUNE_DATA_DIR (.attune-data, or memory://) is the
-// server's database. The shop's backend part — the site config, the identify signature — uses
-// fixed demo secrets unless ATTUNE_ADMIN_KEY / ATTUNE_SECRET are set. Never use them in production.
+// PORT (8080), API_PORT (8787) and SPA_PORT (8081; any free port when only PORT is set) move them;
+// ATTUNE_DATA_DIR (.attune-data, or memory://) is the server's database. The shop's backend part —
+// the site config, the identify signature — uses fixed demo secrets unless ATTUNE_ADMIN_KEY /
+// ATTUNE_SECRET are set. Never use them in production.
 import { spawn } from 'node:child_process'
 import { createHash, createHmac } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -12,11 +14,14 @@ import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path'
+import { build } from 'esbuild'
 import * as shop from '../demo/shop/render.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const SHOP_PORT = Number(process.env.PORT ?? 8080)
 const API_PORT = Number(process.env.API_PORT ?? 8787)
+// A caller that moves the shop (a test) gets the SPA on a free port rather than a fixed one it may not own.
+const SPA_PORT = Number(process.env.SPA_PORT ?? (process.env.PORT ? 0 : 8081))
 const SITE = 'demo-shop'
 const shopUrl = `http://localhost:${SHOP_PORT}`
 const api = `http://localhost:${API_PORT}`
@@ -58,6 +63,74 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
+const send = (res, status, type, body, headers = {}) => {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers })
+  res.end(body)
+}
+
+/**
+ * The SPA, bundled in memory as an npm user's bundler would: `attune`, `attune/react`… resolve
+ * through this package's "exports" to dist/, React in production mode. Served at `/app.js` and
+ * `/app.css` (which carries attune/attune.css), with their source maps.
+ */
+const bundleSpa = async () => {
+  const result = await build({
+    entryPoints: { app: join(root, 'demo/spa/src/main.tsx') },
+    outdir: join(root, 'demo/spa/out'),
+    write: false,
+    bundle: true,
+    format: 'esm',
+    target: 'es2020',
+    jsx: 'automatic',
+    minify: true,
+    sourcemap: 'linked',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'warning',
+  })
+  return new Map(result.outputFiles.map((file) => ['/' + file.path.split(sep).pop(), file.contents]))
+}
+let spaFiles
+try {
+  spaFiles = await bundleSpa()
+} catch (error) {
+  console.error(`demo SPA: the bundle failed (${error.message.split('\n')[0]})`)
+  process.exit(1)
+}
+const spaIndex = await readFile(join(root, 'demo/spa/index.html'), 'utf8')
+const SPA_CSP = CSP.replace(` 'sha256-${stubHash}'`, '')
+
+const spa = createServer((req, res) => {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed', { allow: 'GET, HEAD' })
+  let path
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
+  } catch {
+    return send(res, 400, 'text/plain', 'bad request')
+  }
+  const file = spaFiles.get(path)
+  if (file) return send(res, 200, TYPES[extname(path)], file)
+  const image = /^\/img\/([\w-]+)\.svg$/.exec(path)
+  if (image) {
+    const svg = shop.image(image[1])
+    return svg ? send(res, 200, TYPES['.svg'], svg) : send(res, 404, 'text/plain', 'not found')
+  }
+  if (extname(path)) return send(res, 404, 'text/plain', 'not found')
+  // Every route is the app, which renders the page itself; a path it has no page for is a 404 all the same.
+  const known = path === '/' || /^\/(c|p)\/[\w-]+$/.test(path)
+  send(res, known ? 200 : 404, TYPES['.html'], spaIndex.replaceAll('{{API}}', api), { 'content-security-policy': SPA_CSP })
+})
+try {
+  await new Promise((done, fail) => {
+    spa.once('error', fail)
+    spa.listen(SPA_PORT, '127.0.0.1', done)
+  })
+} catch (error) {
+  console.error(`demo SPA: cannot listen on port ${SPA_PORT} (${error.message}); set SPA_PORT to another port.`)
+  process.exit(1)
+}
+const spaPort = spa.address().port
+const spaUrl = `http://localhost:${spaPort}`
+
 const server = spawn(process.execPath, [join(root, 'server/bin/attune-server.mjs')], {
   stdio: 'inherit',
   env: {
@@ -69,7 +142,7 @@ const server = spawn(process.execPath, [join(root, 'server/bin/attune-server.mjs
     ATTUNE_ADMIN_KEY: ADMIN_KEY,
     ATTUNE_DATA_DIR: process.env.ATTUNE_DATA_DIR ?? join(root, '.attune-data'),
     ATTUNE_SITES: JSON.stringify({
-      [SITE]: { origins: [shopUrl, `http://127.0.0.1:${SHOP_PORT}`], identifySecret: IDENTIFY_SECRET },
+      [SITE]: { origins: [shopUrl, `http://127.0.0.1:${SHOP_PORT}`, spaUrl, `http://127.0.0.1:${spaPort}`], identifySecret: IDENTIFY_SECRET },
     }),
   },
 })
@@ -90,6 +163,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     stopping = true
     pages.close()
+    spa.close()
     if (server.exitCode !== null || server.signalCode !== null) process.exit(0)
     server.kill('SIGTERM')
   })
@@ -121,11 +195,6 @@ const seedConfig = async () => {
     body: JSON.stringify({ config }),
   })
   if (!response.ok) throw new Error(`the server refused demo/shop/site-config.json: ${response.status} ${await response.text()}`)
-}
-
-const send = (res, status, type, body, headers = {}) => {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers })
-  res.end(body)
 }
 
 const pages = createServer(async (req, res) => {
@@ -183,6 +252,7 @@ pages.on('error', (error) => {
 pages.listen(SHOP_PORT, '127.0.0.1', () => {
   serving = true
   console.log(`attune demo shop: ${shopUrl}/`)
+  console.log(`attune demo SPA:  ${spaUrl}/  (React, attune/react; demo/spa)`)
   console.log(`attune server:    ${api}/healthz (site "${SITE}", config from demo/shop/site-config.json)`)
   console.log(`  try: ${shopUrl}/c/running.html?utm_source=newsletter  (an audience banner)`)
   console.log(`       ${shopUrl}/?attune_force=home-hero:climbing  (QA: force a variant)`)

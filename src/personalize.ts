@@ -26,7 +26,10 @@ export interface PersonalizeOptions {
 
 /** The decisions of one attune instance on this page. */
 export interface Personalizer {
-  /** The decision for `slot`: made once, then the same while the page lives. */
+  /**
+   * The decision for `slot`: made once per page view, then the same while the page lives. After an
+   * SPA navigation (a `page_viewed` on another URL) a slot not shown any more is decided afresh.
+   */
   decide(slot: string): Explanation
   /** {@link decide} with the sentence for the shopper (its `text`). */
   explain(slot: string): Explanation
@@ -268,11 +271,20 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
       })
     : undefined
 
+  /** The URL of the page view decisions were made for. */
+  let page = win?.location.href
   // A page view (attune/auto tracks one per SPA navigation, or the site calls page()) starts a new
   // round of exposures, slots still in view included: observing anew yields a first entry.
   const offTrack = attune.on('track', ({ name }) => {
     if (name != 'page_viewed') return
     exposed.clear()
+    // On another URL (an SPA navigation), slots rendered from now on are decided afresh, from the
+    // profile as it is now; slots still shown keep theirs. A page view replayed at a grant is not one.
+    if (win?.location.href != page) {
+      page = win?.location.href
+      decisions.clear()
+      for (const { decision: d } of shown.values()) if (d) decisions.set(d.slot, d)
+    }
     for (const [el, { decision }] of shown) {
       if (!decision) continue
       observer?.unobserve(el)

@@ -5,7 +5,7 @@
  * touch no `window`; on the client a slot stays hidden (the anti-flicker CSS) until it shows its
  * final content, and once shown it never changes while mounted — no flash of default content.
  */
-import { createContext, createElement, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react'
+import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactElement, type ReactNode } from 'react'
 import type { Attune } from '../createAttune'
 import type { ConsentState } from '../consent'
 import type { Explanation } from '../decide/model'
@@ -36,7 +36,7 @@ export interface AttuneProviderProps {
  * Shares `attune` with the tree and runs its decisions (`attune/personalize`) while mounted.
  * The instance is the app's: the provider never creates or destroys it.
  */
-export const AttuneProvider = ({ attune, personalize: options, children }: AttuneProviderProps) => {
+export const AttuneProvider = ({ attune, personalize: options, children }: AttuneProviderProps): ReactElement => {
   const [personalizer, setPersonalizer] = useState<Personalizer | null>(null)
   const optionsRef = useRef(options)
   useEffect(() => {
@@ -49,7 +49,9 @@ export const AttuneProvider = ({ attune, personalize: options, children }: Attun
       setPersonalizer(null)
     }
   }, [attune])
-  return createElement(Context.Provider, { value: { attune, personalizer } }, children)
+  // One value per instance and personalizer, so consumers re-render only when one of them changes.
+  const value = useMemo(() => ({ attune, personalizer }), [attune, personalizer])
+  return createElement(Context.Provider, { value }, children)
 }
 
 /** The instance of the nearest provider; `null` on the server and during hydration, like the HTML it renders. */
@@ -69,7 +71,9 @@ export const useConsent = (): ConsentState => {
     if (Object.keys(now).some((k) => now[k as keyof ConsentState] !== last.current[k as keyof ConsentState])) last.current = now
     return last.current
   }
-  return useSyncExternalStore((fn) => attune?.consent.on(fn) ?? noop, read, () => DENIED)
+  // Stable while the instance is, so React subscribes once rather than on every render.
+  const subscribe = useCallback((fn: () => void) => attune?.consent.on(fn) ?? noop, [attune])
+  return useSyncExternalStore(subscribe, read, () => DENIED)
 }
 
 /** What {@link useDecision} returns. */
@@ -89,7 +93,7 @@ export interface SlotDecision {
  */
 export const useDecision = (slot: string): SlotDecision => {
   const { personalizer: p } = useContext(Context)
-  const version = useSyncExternalStore(p?.subscribe ?? (() => noop), () => (p ? p.version() : -1), () => -1)
+  const version = useSyncExternalStore(p?.subscribe ?? subscribeNever, () => (p ? p.version() : -1), () => -1)
   const kept = useRef<Explanation | undefined>(undefined)
   const fresh = p && version >= 0 && p.status() != 'waiting' ? p.decide(slot) : undefined
   // The first decision is final for this mounted slot, but withdrawn consent takes a variant away.

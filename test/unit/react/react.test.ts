@@ -113,6 +113,33 @@ describe('attune/react', () => {
     await act(async () => root.unmount())
   })
 
+  it('decides a slot mounted after an SPA navigation afresh, from the profile as it is now', async () => {
+    const a = createAttune({ site: 'shop-1', storage: 'memory' })
+    instances.push(a)
+    const ready = new Promise((resolve) => a.on('ready', resolve))
+    a.consent.grant()
+    await ready
+    const root = createRoot(container)
+    const at = (path: string, hero: boolean) => {
+      history.pushState(null, '', path)
+      a.page()
+      return root.render(createElement(AttuneProvider, { attune: a, personalize: { config } }, hero ? createElement(Hero) : null))
+    }
+    try {
+      await act(async () => at('/', true))
+      await vi.waitFor(() => expect(container.querySelector('section')!.hasAttribute('data-attune-shown')).toBe(true))
+      expect(container.querySelector('section')!.textContent).toBe('Welcome')
+      await act(async () => at('/p/1', false))
+      for (let i = 0; i < 3; i++) a.track('product_viewed', { id: `p${i}`, category: 'running' })
+      await act(async () => at('/', true))
+      expect(container.querySelector('section')!.textContent).toBe('Running week')
+      expect(container.querySelector('section')!.hasAttribute('data-attune-shown')).toBe(true)
+    } finally {
+      await act(async () => root.unmount())
+      history.replaceState(null, '', '/')
+    }
+  })
+
   it('imports without touching window (SSR)', async () => {
     const { window: saved } = globalThis
     vi.stubGlobal('window', undefined)
