@@ -1,5 +1,8 @@
 /**
- * `attune/ui`: the `<attune-preferences>` and `<attune-why>` custom elements. The entry point
- * exists so the package layout is final; they are not released yet and this module exports nothing.
+ * `attune/ui`: what the shopper sees of attune (DESIGN.md promise 6) — `<attune-why>`, which says
+ * in one sentence why a slot shows what it shows; `<attune-preferences>`, the preference center;
+ * and zero-party questions declared with `data-attune-ask`. `defineAttuneElements(attune)`
+ * registers them; importing this module does nothing.
  */
-export {}
+export { defineAttuneElements } from './defineAttuneElements'
+export type { AttuneElementsOptions } from './createBinding'
