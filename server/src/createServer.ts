@@ -17,6 +17,7 @@ import { identifyRoute } from './routes/identify'
 import { preflightRoute } from './routes/preflight'
 import { profileRoute } from './routes/profile'
 import { siteConfigRoute } from './routes/siteConfig'
+import { vitalsRoute } from './routes/vitals'
 
 /** A running attune server, without a socket: serve `fetch` with any adapter, or call `app.request`. */
 export interface AttuneServer {
@@ -110,6 +111,7 @@ export const createServer = async (options: ServerOptions): Promise<AttuneServer
   app.route('/', identifyRoute(deps))
   app.route('/', siteConfigRoute(deps))
   app.route('/', adminRoute(deps))
+  app.route('/', vitalsRoute(deps))
   app.notFound((c) => fail(c, deps.metrics, 404, 'not_found', 'no_route'))
   app.onError((error, c) => {
     console.error(`attune-server: ${c.req.method} ${c.req.path} failed:`, error)

@@ -100,7 +100,8 @@ export const createProfileSync = (options: ProfileSyncOptions): ProfileSync => {
     const who = visitors.current()
     // Without a token the server has nothing of ours yet: the first push makes the visitor.
     if (who.token) {
-      const answer = await request(`/v1/profile?site=${encodeURIComponent(site)}&visitor=${encodeURIComponent(who.id)}`, { method: 'GET' })
+      // Both are URL-safe as they are: a checked site id and a UUID of ours.
+      const answer = await request(`/v1/profile?site=${site}&visitor=${who.id}`, { method: 'GET' })
       if (answer?.profile) await absorb(answer.profile)
     }
     await push()

@@ -65,6 +65,8 @@ export const createSync = (options: SyncOptions): Sync => {
   let kv = options.kv
   let outbox = emptyOutbox()
   let adding: TrackedEvent[] = []
+  /** Taken from `adding` and being written: `outbox` has them once IndexedDB answered. */
+  let writing: TrackedEvent[] = []
   let attempt = 0
   /** Events enqueued since the last full batch was sent for. */
   let queued = 0
@@ -169,7 +171,10 @@ export const createSync = (options: SyncOptions): Sync => {
   const write = (): Promise<unknown> => {
     const events = adding
     adding = []
-    return events.length ? change((old) => addToOutbox(old, events, options.now())) : Promise.resolve()
+    if (!events.length) return Promise.resolve()
+    writing = writing.concat(events)
+    // Writes to one store complete in the order they started, so the oldest in `writing` are these.
+    return change((old) => addToOutbox(old, events, options.now())).finally(() => (writing = writing.slice(events.length)))
   }
 
   /** Sends every pending erasure; each is forgotten once the server confirmed (or never knew it). */
@@ -177,7 +182,8 @@ export const createSync = (options: SyncOptions): Sync => {
     for (const who of visitors.erasing()) {
       if (!who.token) continue
       options
-        .fetch(`${endpoint}/v1/profile?site=${encodeURIComponent(site)}&visitor=${encodeURIComponent(who.id)}`, {
+        // Both are URL-safe as they are: a checked site id and a UUID of ours.
+        .fetch(`${endpoint}/v1/profile?site=${site}&visitor=${who.id}`, {
           method: 'DELETE',
           headers: { authorization: `Bearer ${who.token}` },
           keepalive: true,
@@ -198,7 +204,8 @@ export const createSync = (options: SyncOptions): Sync => {
   // The page is going: there is no time for the lock and IndexedDB, so what this tab last saw
   // waiting goes at once (fetch is called synchronously here); the server absorbs doubles.
   const onPageHide = (): void => {
-    const waiting = outbox.events.concat(adding)
+    // With what IndexedDB has not stored yet: events of an earlier pagehide listener (attune/vitals) are there.
+    const waiting = outbox.events.concat(writing, adding)
     if (waiting.length && options.measuring() && !stopped) void post(nextBatch(waiting), {}, true)
     void flush(true)
   }

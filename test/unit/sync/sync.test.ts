@@ -237,6 +237,19 @@ describe('attune/sync', () => {
     expect(calls.at(-1)!.body.events.map((e) => e.name)).toEqual(['one', 'two'])
   })
 
+  it('sends at pagehide what an earlier pagehide listener tracked, though IndexedDB has not stored it yet', async () => {
+    const { a } = await start(['personalization', 'measurement'], 'indexeddb')
+    await vi.waitFor(() => expect(calls).toHaveLength(0))
+    a.track('page_left')
+    // A browser runs microtasks between listeners: the outbox write has begun, and not ended.
+    await Promise.resolve()
+    await Promise.resolve()
+    window.dispatchEvent(new Event('pagehide'))
+    expect(calls).toHaveLength(1)
+    expect(calls[0]!.init.keepalive).toBe(true)
+    expect(calls[0]!.body.events.map((e) => e.name)).toEqual(['page_left'])
+  })
+
   it('persists events in IndexedDB before sending, and sends them from the next page if this one could not', async () => {
     const { a, handle } = await start(['personalization', 'measurement'], 'indexeddb')
     answers.push(new TypeError('offline'))
