@@ -4,8 +4,11 @@
  * `bench/results/latest.json` and a markdown table in `bench/results/latest.md`.
  *
  * `npm run bench` from the repository root, or `node bench/run.mjs [name…]` to run only the
- * bench files whose names contain one of the words. Figures that miss their target are marked
- * in the table; they never fail the run (a crashed bench file does).
+ * bench files whose names contain one of the words: their sections replace their earlier ones in
+ * latest.*, and the other sections are kept as they were (marked with the date they ran). Figures
+ * that miss their target are marked in the table; they never fail the run (a crashed bench file
+ * does). A bench file may report `machine` facts of its own (the Chromium version), shown in the
+ * header.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -71,6 +74,7 @@ for (const file of files) {
   console.log(`\n▶ ${file}`)
   const loadBefore = load()
   const started = Date.now()
+  const date = new Date(started).toISOString()
   const { status, signal } = spawnSync(process.execPath, ['--expose-gc', join(BENCH, file)], {
     cwd: ROOT,
     stdio: 'inherit',
@@ -83,11 +87,27 @@ for (const file of files) {
     // measured before that is still shown.
     crashed++
     console.error(`✗ ${file} failed (${signal ?? `exit ${status}`})`)
-    benches.push({ file, error: signal ?? `exit ${status}`, seconds, loadBefore, ...reported })
+    benches.push({ file, error: signal ?? `exit ${status}`, date, seconds, loadBefore, ...reported })
     continue
   }
-  benches.push({ file, seconds, loadBefore, ...reported })
+  benches.push({ file, date, seconds, loadBefore, ...reported })
 }
+
+// A run of some bench files keeps the others' last results (read now, not at the start, so a run
+// that ended meanwhile is not undone), in file order.
+if (filters.length > 0 && existsSync(join(RESULTS, 'latest.json'))) {
+  try {
+    const earlier = JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8'))
+    const kept = (earlier.benches ?? [])
+      .filter((bench) => !files.includes(bench.file) && existsSync(join(BENCH, bench.file)))
+      .map((bench) => ({ date: earlier.machine?.date, ...bench }))
+    benches.push(...kept)
+    benches.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+  } catch (error) {
+    console.error(`bench/results/latest.json is unreadable (${error.message}): it is replaced by this run's results alone`)
+  }
+}
+for (const bench of benches) Object.assign(machine, bench.machine)
 
 // A target is `{ op, value }` compared with the row's value, or `{ text, pass }` judged by the bench itself.
 const meets = ({ value }, target) => {
@@ -102,7 +122,7 @@ const cell = (x) => String(x).replaceAll('|', '\\|')
 const lines = [
   '# attune benchmarks',
   '',
-  `${machine.date.slice(0, 10)} · ${machine.cpu}${machine.cpuMHz ? ` (${machine.cpuMHz} MHz)` : ''} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} (V8 ${machine.v8}) · ${machine.platform} ${machine.kernel} · load average at start ${machine.loadAverage.join(' / ')}`,
+  `${machine.date.slice(0, 10)} · ${machine.cpu}${machine.cpuMHz ? ` (${machine.cpuMHz} MHz)` : ''} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} (V8 ${machine.v8})${machine.chromium ? ` · Chromium ${machine.chromium}` : ''} · ${machine.platform} ${machine.kernel} · load average at start ${machine.loadAverage.join(' / ')}`,
   '',
   'Written by `npm run bench` (bench/run.mjs); the same figures, unrounded where it matters, are in latest.json.',
   'A target missed is marked ✗ and never fails the run.',
@@ -135,7 +155,8 @@ for (const bench of benches) {
     )
   }
   for (const note of bench.notes ?? []) lines.push('', note)
-  lines.push('', `Ran in ${bench.seconds} s (\`bench/${bench.file}\`); load average before it: ${bench.loadBefore.join(' / ')}.`)
+  const earlier = bench.date && bench.date < machine.date ? ` on ${bench.date.slice(0, 16).replace('T', ' ')} UTC, in an earlier run` : ''
+  lines.push('', `Ran in ${bench.seconds} s${earlier} (\`bench/${bench.file}\`); load average before it: ${bench.loadBefore.join(' / ')}.`)
 }
 
 writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({ machine, benches }, null, 2) + '\n')
