@@ -50,13 +50,15 @@ export default [
     input,
     external,
     plugins: [typescript({ tsconfig: './tsconfig.json', declaration: true, declarationDir: 'dist', outDir: 'dist' }), css()],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
+    // No bare `import './chunks/…'` lines hoisted into entries: with `sideEffects: false` bundlers
+    // drop them anyway, and esbuild warns about each one (ignored-bare-import) in the user's build.
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true, hoistTransitiveImports: false },
   },
   {
     input,
     external,
     plugins: [typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
-    output: { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true, exports: 'named' },
+    output: { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true, exports: 'named', hoistTransitiveImports: false },
   },
   {
     input: 'src/browser.ts',
@@ -75,6 +77,12 @@ export default [
     input: 'src/browser-page.ts',
     plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
     output: { file: 'dist/attune-page.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
+  },
+  {
+    // attune/ui for script-tag sites: the site adds it beside the tag; it registers the elements with the tag's instance.
+    input: 'src/browser-ui.ts',
+    plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
+    output: { file: 'dist/attune-ui.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
   },
   // One file per banner adapter, which the tag loads by name from data-attune-consent.
   ...adapterNames.map((name) => ({
