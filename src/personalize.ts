@@ -275,7 +275,12 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
   let page = win?.location.href
   // A page view (attune/auto tracks one per SPA navigation, or the site calls page()) starts a new
   // round of exposures, slots still in view included: observing anew yields a first entry.
-  const offTrack = attune.on('track', ({ name }) => {
+  const offTrack = attune.on('track', ({ name, id }) => {
+    // A goal of the config (a micro-conversion) is marked by a `conversion` event that names it and
+    // the experiments the shopper is in, so results attribute it to their variants.
+    if (name != 'conversion' && (config.goals ?? base?.goals)?.includes(name)) {
+      attune.track('conversion', { goal: name, event: id, experiments: attune.profile.get().experiments })
+    }
     if (name != 'page_viewed') return
     exposed.clear()
     // On another URL (an SPA navigation), slots rendered from now on are decided afresh, from the

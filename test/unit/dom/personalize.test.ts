@@ -165,6 +165,23 @@ describe('personalize: decisions from the config', () => {
     await vi.waitFor(() => expect(a.profile.get().experiments['hero-test']).toBe(d.variant))
   })
 
+  it('marks a goal of the config with a conversion event naming it and the experiments the shopper is in', async () => {
+    const a = await shopper('hiking')
+    const tracked: Array<{ name: string; id: string; props: object }> = []
+    a.on('track', (e) => tracked.push(e))
+    const p = start(a, { config: { ...config, goals: ['order_completed'] } })
+    p.apply()
+    await settled()
+    const variant = p.decide('hero').variant
+    await vi.waitFor(() => expect(a.profile.get().experiments['hero-test']).toBe(variant))
+    a.track('order_completed', { total: 80 })
+    a.track('product_viewed', { id: 'x', category: 'hiking' })
+    const order = tracked.find((e) => e.name == 'order_completed')!
+    expect(tracked.filter((e) => e.name == 'conversion')).toEqual([
+      expect.objectContaining({ props: { goal: 'order_completed', event: order.id, experiments: { 'hero-test': variant } } }),
+    ])
+  })
+
   it('shows an audience variant to its audience only', async () => {
     const a = await shopper('hiking')
     a.track('order_completed', { total: 120 })
