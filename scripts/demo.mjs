@@ -69,6 +69,18 @@ const send = (res, status, type, body, headers = {}) => {
 }
 
 /**
+ * `GET /api/sign-in?user=…`, on the shop and the SPA alike: the shop's backend signs a signed-in
+ * user's id for attune's identify (README, "The server"): HMAC-SHA256 with the site's identify
+ * secret. Demo users sign in by name, with no password.
+ */
+const signIn = (res, params) => {
+  const userId = params.get('user') ?? ''
+  if (!/^[\w.@-]{1,200}$/.test(userId)) return send(res, 400, TYPES['.json'], JSON.stringify({ error: 'user must be 1–200 letters, digits, _ . @ -' }))
+  const signature = createHmac('sha256', IDENTIFY_SECRET).update(userId).digest('hex')
+  return send(res, 200, TYPES['.json'], JSON.stringify({ userId, signature }))
+}
+
+/**
  * The SPA, bundled in memory as an npm user's bundler would: `attune`, `attune/react`… resolve
  * through this package's "exports" to dist/, React in production mode. Served at `/app.js` and
  * `/app.css` (which carries attune/attune.css), with their source maps.
@@ -101,12 +113,15 @@ const SPA_CSP = CSP.replace(` 'sha256-${stubHash}'`, '')
 
 const spa = createServer((req, res) => {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed', { allow: 'GET, HEAD' })
+  let url
   let path
   try {
-    path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
+    url = new URL(req.url ?? '/', 'http://localhost')
+    path = decodeURIComponent(url.pathname)
   } catch {
     return send(res, 400, 'text/plain', 'bad request')
   }
+  if (path === '/api/sign-in') return signIn(res, url.searchParams)
   const file = spaFiles.get(path)
   if (file) return send(res, 200, TYPES[extname(path)], file)
   const image = /^\/img\/([\w-]+)\.svg$/.exec(path)
@@ -116,7 +131,7 @@ const spa = createServer((req, res) => {
   }
   if (extname(path)) return send(res, 404, 'text/plain', 'not found')
   // Every route is the app, which renders the page itself; a path it has no page for is a 404 all the same.
-  const known = path === '/' || /^\/(c|p)\/[\w-]+$/.test(path)
+  const known = path === '/' || path === '/preferences' || /^\/(c|p)\/[\w-]+$/.test(path)
   send(res, known ? 200 : 404, TYPES['.html'], spaIndex.replaceAll('{{API}}', api), { 'content-security-policy': SPA_CSP })
 })
 try {
@@ -226,14 +241,7 @@ const pages = createServer(async (req, res) => {
     const svg = shop.image(image[1])
     return svg ? send(res, 200, TYPES['.svg'], svg) : send(res, 404, 'text/plain', 'not found')
   }
-  // The shop's backend signs a signed-in user's id for attune's identify (README, "The server"):
-  // HMAC-SHA256 with the site's identify secret. Demo users sign in by name, with no password.
-  if (path === '/api/sign-in') {
-    const userId = url.searchParams.get('user') ?? ''
-    if (!/^[\w.@-]{1,200}$/.test(userId)) return send(res, 400, TYPES['.json'], JSON.stringify({ error: 'user must be 1–200 letters, digits, _ . @ -' }))
-    const signature = createHmac('sha256', IDENTIFY_SECRET).update(userId).digest('hex')
-    return send(res, 200, TYPES['.json'], JSON.stringify({ userId, signature }))
-  }
+  if (path === '/api/sign-in') return signIn(res, url.searchParams)
   const body = shop.page(path, { api, origin: shopUrl })
   return body ? html(body) : html(shop.notFound({ api }), 404)
 })

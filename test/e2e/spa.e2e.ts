@@ -4,11 +4,14 @@
  * points) driven as a shopper would. A first visit stores and sends nothing until the real
  * vanilla-cookieconsent banner is answered; client-side navigation is tracked once per route;
  * `useDecision('home-hero')` shows the running hero with its reason, and after a reload shows it
- * with no flash of the default hero and no layout shift. The shopper who rejects sees the default
- * content only, and attune keeps nothing. A screenshot of each step goes to test/e2e/artifacts/spa/.
+ * with no flash of the default hero and no layout shift. Signed in (the header's "Sign in", which
+ * attune/sync's identify follows) in a second browser, the shopper's profile follows them there;
+ * "Delete my data" on the "Your data" route wipes the browser and the server erases the user. The
+ * shopper who rejects sees the default content only, and attune keeps nothing. A screenshot of
+ * each step goes to test/e2e/artifacts/spa/.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,7 +39,10 @@ declare global {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts/spa')
+const SITE = 'demo-shop'
 const ADMIN_KEY = 'spa-e2e-admin-key'
+const USER = 'trail-runner-42'
+const LINKED = 'Signed in: your profile now follows you to your other devices.'
 const HERO = '[data-attune-slot="home-hero"]'
 const STANDARD = 'This is our standard content.'
 const RUNNING_WHY = 'Shown because you viewed running products recently.'
@@ -158,7 +164,7 @@ const visit = async (): Promise<{ page: Page; toServer: string[]; errors: string
   return { page, toServer, errors }
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) })
+const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage })
 
 /** The consent banner, as the shopper sees it. */
 const banner = (page: Page) => page.locator('#cc-main .cm')
@@ -211,6 +217,22 @@ const reload = async (page: Page): Promise<{ frames: HeroFrame[]; shifts: number
   }
 }
 
+/** This browser's visitor for the attune server, as attune keeps it. */
+const visitorOf = (page: Page): Promise<{ id: string; token?: string }> =>
+  page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null'), `attune:visitor:${SITE}`)
+
+/** Clicks the header's "Sign in as trail-runner-42"; resolves with the status of attune's `POST /v1/identify`, once the app says how it went. */
+const signIn = async (page: Page): Promise<number> => {
+  const identified = page.waitForResponse((r) => r.url() === `${api}/v1/identify` && r.request().method() === 'POST', { timeout: 15_000 })
+  await page.locator('.tools-nav [data-sign-in]').click()
+  const status = (await identified).status()
+  await expect.poll(() => page.locator('[data-account-note]').textContent(), { timeout: 15_000 }).toBe(LINKED)
+  expect(await page.locator('.tools-nav [data-account]').textContent()).toBe(`Signed in as ${USER}`)
+  return status
+}
+
+const admin = (path: string): Promise<Response> => fetch(`${api}/v1/admin/sites/${SITE}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+
 /** The site's events on the server, in the order they were tracked (admin export). */
 const stored = async (): Promise<Array<{ name: string; props: Record<string, unknown> }>> => {
   const response = await fetch(`${api}/v1/admin/sites/demo-shop/export`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
@@ -222,7 +244,7 @@ const stored = async (): Promise<Array<{ name: string; props: Record<string, unk
 }
 
 describe('the React SPA demo (demo/spa)', () => {
-  it('accept: route changes tracked once each, the running hero with its reason, and no flicker or shift on reload', async () => {
+  it('accept: route changes tracked once each, the running hero with its reason, no flicker or shift on reload; signed in, the profile follows to a second browser; "Delete my data"', async () => {
     const { page, toServer, errors } = await visit()
 
     // A first visit: the banner asks, attune has stored and sent nothing, the hero shows the default.
@@ -274,7 +296,64 @@ describe('the React SPA demo (demo/spa)', () => {
     expect(shifts.reduce((sum, value) => sum + value, 0)).toBe(0)
     expect(await why(page)).toBe(RUNNING_WHY)
     await shot(page, '07-reload-running-hero')
+
+    // Signed in here, then in a second browser that never looked at running gear.
+    expect(await signIn(page)).toBe(200)
+    const laptop = await visitorOf(page)
+    expect(laptop.token).toMatch(/^v1\./)
+    await shot(page, '10-signed-in')
+
+    const phone = await visit()
+    await expect.poll(() => banner(phone.page).isVisible(), { timeout: 10_000 }).toBe(true)
+    await banner(phone.page).locator('[data-role="all"]').click()
+    await expect.poll(() => phone.page.locator('[data-consent-status]').textContent(), { timeout: 10_000 }).toBe('Personalisation is on.')
+    expect(await heroShown(phone.page)).toBe('default')
+    expect(await signIn(phone.page)).toBe(200)
+    // identify merged the user's profile in: on the next load the hero is the running one, with no flicker.
+    const second = await reload(phone.page)
+    expect(second.frames.slice(second.frames.findIndex((f) => f.visible)), JSON.stringify(second.frames)).toEqual([{ visible: true, content: 'running' }])
+    expect(await why(phone.page)).toBe(RUNNING_WHY)
+    expect(await phone.page.locator('.tools-nav [data-account]').textContent()).toBe(`Signed in as ${USER}`)
+    await shot(phone.page, '11-second-browser-running-hero')
+    // What it knows came from the first browser: the three running products this one never opened.
+    await follow(phone.page, phone.page.locator('.tools-nav a', { hasText: 'Your data' }), '/preferences')
+    await expect.poll(() => phone.page.locator('[data-profile] li a').allTextContents(), { timeout: 10_000 }).toEqual(['Racer Carbon', 'Tempo Road Shoe', 'Ridgeline Trail Shoe'])
+    const phoneVisitor = await visitorOf(phone.page)
+    // The call center's view: one user, both browsers linked.
+    const linked = await admin(`/visitors/${laptop.id}`)
+    expect(linked.status).toBe(200)
+    const record = (await linked.json()) as { userId: string; visitors: string[] }
+    expect(record.userId).toBe(USER)
+    expect([...record.visitors].sort()).toEqual([laptop.id, phoneVisitor.id].sort())
+
+    // "Your data" in the first browser: what attune knows, a copy of it, then "Delete my data".
+    await follow(page, page.locator('.tools-nav a', { hasText: 'Your data' }), '/preferences')
+    await expect.poll(() => page.locator('[data-profile]').textContent(), { timeout: 10_000 }).toContain('Running (activity)')
+    expect(await attuneData(page)).toMatchObject({ indexedDB: [`attune-${SITE}`] })
+    const download = page.waitForEvent('download', { timeout: 10_000 })
+    await page.locator('[data-export]').click()
+    const file = await download
+    expect(file.suggestedFilename()).toBe('trailhead-my-data.json')
+    const exported = JSON.parse(await readFile(await file.path(), 'utf8')) as { format: string; site: string; view: { affinities: Record<string, number> } }
+    expect(exported).toMatchObject({ format: 'attune-export', site: SITE })
+    expect(exported.view.affinities['category:running']).toBeGreaterThan(2)
+    await shot(page, '12-your-data', true)
+
+    await page.locator('[data-delete]').click()
+    await expect.poll(() => page.locator('[data-control-status]').textContent(), { timeout: 10_000 }).toMatch(/^Deleted\./)
+    // The erasure is sent at once; its record in localStorage goes when the server confirmed it.
+    await expect.poll(() => attuneData(page), { timeout: 15_000 }).toEqual({ localStorage: [], indexedDB: [] })
+    expect(await page.locator('[data-consent-status]').textContent()).toBe('Personalisation is off.')
+    expect(await page.locator('[data-profile]').textContent()).toBe('Nothing: personalisation is off, so nothing about you is stored.')
+    await shot(page, '13-deleted', true)
+    const profile = await fetch(`${api}/v1/profile?site=${SITE}&visitor=${laptop.id}`, { headers: { authorization: `Bearer ${laptop.token}` } })
+    expect(profile.status).toBe(404)
+    // Erasing a signed-in visitor erases every visitor of the user: the second browser's too.
+    expect((await admin(`/visitors/${laptop.id}`)).status).toBe(404)
+    expect((await admin(`/visitors/${phoneVisitor.id}`)).status).toBe(404)
+
     expect(errors).toEqual([])
+    expect(phone.errors).toEqual([])
   })
 
   it('reject: the default content only, and attune stores and sends nothing', async () => {

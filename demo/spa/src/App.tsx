@@ -1,7 +1,9 @@
-// The app shell: attune's provider around a header, the routed page and a footer.
+// The app shell: attune's provider around a header (with signing in), the routed page and a footer.
 import type { Attune } from 'attune'
 import { AttuneProvider, useConsent } from 'attune/react'
+import type { SyncHandle } from 'attune/sync'
 import * as CookieConsent from 'vanilla-cookieconsent'
+import { SignIn, YourData } from './account'
 import { categories, shop } from './catalog'
 import { CategoryPage, Home, NotFound, ProductPage } from './pages'
 import { Link, usePath } from './router'
@@ -9,6 +11,7 @@ import { Link, usePath } from './router'
 const Page = () => {
   const path = usePath()
   if (path === '/') return <Home />
+  if (path === '/preferences') return <YourData />
   const category = /^\/c\/([\w-]+)$/.exec(path)?.[1]
   if (category) return <CategoryPage key={path} id={category} />
   const product = /^\/p\/([\w-]+)$/.exec(path)?.[1]
@@ -22,7 +25,7 @@ const ConsentStatus = () => {
   return <span data-consent-status>Personalisation is {personalization ? 'on' : 'off'}.</span>
 }
 
-export const App = ({ attune, endpoint }: { attune: Attune; endpoint: string }) => (
+export const App = ({ attune, endpoint, sync }: { attune: Attune; endpoint: string; sync: SyncHandle }) => (
   <AttuneProvider attune={attune} personalize={{ endpoint }}>
     <a className="skip-link" href="#main">
       Skip to content
@@ -41,6 +44,16 @@ export const App = ({ attune, endpoint }: { attune: Attune; endpoint: string }) 
             ))}
           </ul>
         </nav>
+        <nav className="tools-nav" aria-label="Your shop">
+          <ul>
+            <li>
+              <SignIn sync={sync} />
+            </li>
+            <li>
+              <Link href="/preferences">Your data</Link>
+            </li>
+          </ul>
+        </nav>
       </div>
     </header>
     <main id="main" className="wrap" tabIndex={-1}>
@@ -53,7 +66,8 @@ export const App = ({ attune, endpoint }: { attune: Attune; endpoint: string }) 
           <ConsentStatus />{' '}
           <button type="button" className="link-button" onClick={() => CookieConsent.showPreferences()}>
             Cookie settings
-          </button>
+          </button>{' '}
+          · <Link href="/preferences">Your data and choices</Link>
         </p>
       </div>
     </footer>

@@ -25,6 +25,7 @@ export const titleOf = (path: string): string => {
   const category = /^\/c\/([\w-]+)$/.exec(path)?.[1]
   const product = /^\/p\/([\w-]+)$/.exec(path)?.[1]
   if (path === '/') return `${shop.name} — gear for running, hiking, climbing, camping and yoga`
+  if (path === '/preferences') return `Your data and choices — ${shop.name}`
   if (category && categoryOf(category)) return `${categoryOf(category)?.name} — ${shop.name}`
   const p = product ? productOf(product) : undefined
   if (p) return `${p.name} by ${p.brand} — ${shop.name}`

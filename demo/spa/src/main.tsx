@@ -18,7 +18,8 @@ import { titleOf } from './catalog'
 const endpoint = document.querySelector<HTMLMetaElement>('meta[name="attune-endpoint"]')?.content ?? ''
 
 const attune = createAttune({ site: 'demo-shop' })
-sync(attune, { endpoint })
+// The handle signing in identifies with (account.tsx).
+const connection = sync(attune, { endpoint })
 // Back and forward: the title first, so the page view attune/auto tracks on popstate carries it.
 window.addEventListener('popstate', () => (document.title = titleOf(location.pathname)))
 document.title = titleOf(location.pathname)
@@ -30,6 +31,6 @@ void CookieConsent.run(banner)
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App attune={attune} endpoint={endpoint} />
+    <App attune={attune} endpoint={endpoint} sync={connection} />
   </StrictMode>,
 )
