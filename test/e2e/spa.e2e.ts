@@ -353,7 +353,10 @@ describe('the React SPA demo (demo/spa)', () => {
     expect((await admin(`/visitors/${phoneVisitor.id}`)).status).toBe(404)
 
     expect(errors).toEqual([])
-    expect(phone.errors).toEqual([])
+    // Deleting on the laptop erased every visitor of the signed-in user, the phone's too: the
+    // phone's next request then meets 401 (it starts over as a new visitor), which the browser
+    // logs on its own. Anything else is an error.
+    expect(phone.errors.filter((e) => !/status of 401 \(Unauthorized\)/.test(e))).toEqual([])
   })
 
   it('reject: the default content only, and attune stores and sends nothing', async () => {
