@@ -325,6 +325,18 @@ describe('the newcomer journey through the demo shop', () => {
     console.log(`reload: the hero was ${hidden.length ? `hidden (${hidden.map((f) => f.content).join(', ')}) from ${Math.round(hidden[0]!.t)} ms, then ` : ''}shown with "running" at ${Math.round(visible[0]!.t)} ms after navigation start; CLS 0`)
     await shot(page, '04-reload-no-flicker')
 
+    // ---- 4b. The attune server is down: a kind notice, no stack trace, and the hero still personalised
+    // from the profile on this device (and the config kept from earlier pages).
+    await laptop.context.route(`${api}/**`, (route) => route.abort())
+    await personalisedLoad(page, () => page.reload())
+    await expect.poll(() => page.locator('[data-service-notice]').isVisible(), { timeout: 15_000 }).toBe(true)
+    expect(await page.locator('[data-service-notice-text]').textContent()).toMatch(/^Our personalisation service is not reachable right now\. The shop works as usual/)
+    expect(await page.locator('[data-attune-slot="home-hero"]').textContent()).toContain('Faster on every surface')
+    expect(laptop.pageErrors).toEqual([])
+    await shot(page, '04b-server-down')
+    await laptop.context.unroute(`${api}/**`)
+    await personalisedLoad(page, () => page.reload())
+
     // ---- 5. Signed in on this laptop, then on a second device that never looked at running gear.
     expect(await signIn(page)).toBe(200)
     const laptopVisitor = await visitorOf(page)
