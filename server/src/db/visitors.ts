@@ -1,4 +1,5 @@
-import type { Queryable } from './createDb'
+import type { Db, Queryable } from './createDb'
+import { createCoalescer } from './coalesce'
 
 /** What the server keeps about a visitor besides its data: its one token, by hash. */
 export interface VisitorRow {
@@ -12,15 +13,38 @@ export interface VisitorRow {
   confirmedAt: number | null
 }
 
-export const getVisitor = async (q: Queryable, site: string, visitor: string): Promise<VisitorRow | undefined> =>
-  (
-    await q.query<VisitorRow>(
-      `SELECT token_hash AS "tokenHash", token_exp::float8 AS "tokenExp", created_at::float8 AS "createdAt",
-              confirmed_at::float8 AS "confirmedAt"
-       FROM visitors WHERE site = $1 AND visitor = $2`,
-      [site, visitor],
-    )
-  )[0]
+const VISITOR_COLUMNS = `token_hash AS "tokenHash", token_exp::float8 AS "tokenExp", created_at::float8 AS "createdAt", confirmed_at::float8 AS "confirmedAt"`
+
+/** Several visitors at once, in the order asked (undefined for those unknown). */
+export const getVisitors = async (q: Queryable, keys: readonly { site: string; visitor: string }[]): Promise<(VisitorRow | undefined)[]> => {
+  const rows = await q.query<VisitorRow & { i: number }>(
+    `SELECT k.i::int AS i, ${VISITOR_COLUMNS}
+     FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS k(site, visitor, i)
+     JOIN visitors USING (site, visitor)`,
+    [keys.map((k) => k.site), keys.map((k) => k.visitor)],
+  )
+  const found: (VisitorRow | undefined)[] = keys.map(() => undefined)
+  for (const { i, ...row } of rows) found[i - 1] = row
+  return found
+}
+
+/** Lookups of one database, coalesced: see {@link getVisitor}. */
+const lookups = new WeakMap<Queryable, (key: { site: string; visitor: string }) => Promise<VisitorRow | undefined>>()
+
+/**
+ * The visitor, or undefined when unknown. Given the database itself (not a transaction),
+ * lookups made while one is running go together in the next one: every request needs its
+ * visitor, and under load one statement then serves many.
+ */
+export const getVisitor = async (q: Queryable | Db, site: string, visitor: string): Promise<VisitorRow | undefined> => {
+  if (!('transaction' in q)) return (await q.query<VisitorRow>(`SELECT ${VISITOR_COLUMNS} FROM visitors WHERE site = $1 AND visitor = $2`, [site, visitor]))[0]
+  let lookup = lookups.get(q)
+  if (!lookup) {
+    lookup = createCoalescer((keys: readonly { site: string; visitor: string }[]) => getVisitors(q, keys), { concurrency: 1, maxWeight: 500 })
+    lookups.set(q, lookup)
+  }
+  return lookup({ site, visitor })
+}
 
 /** Creates the visitor unless another request just did; true when this call created it. */
 export const insertVisitor = async (q: Queryable, site: string, visitor: string, tokenHash: string, tokenExp: number, now: number): Promise<boolean> =>
