@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from './types'
 import { createDb } from './db/createDb'
 import { migrate } from './db/migrations'
 import { seedConfig, upsertSite } from './db/sites'
-import { allowOrigin } from './lib/cors'
+import { allowOriginOn } from './lib/cors'
 import { fail } from './lib/fail'
 import { createMetrics } from './lib/metrics'
 import { createRateLimiter } from './lib/rateLimiter'
@@ -81,8 +81,11 @@ export const createServer = async (options: ServerOptions): Promise<AttuneServer
     const origin = c.req.header('origin')
     if (!origin || c.res.status < 400 || c.get('corsDenied') || c.res.headers.has('Access-Control-Allow-Origin')) return
     if (c.req.path.startsWith('/v1/admin/')) return
-    c.header('Vary', 'Origin')
-    if (await deps.sites.anyAllows(origin).catch(() => false)) allowOrigin(c, origin)
+    // In place: c.header() on a finished answer rebuilds the Response (and takes it off
+    // @hono/node-server's fast path) once per header, most of what a shed 503 would cost.
+    const headers = c.res.headers
+    headers.set('Vary', 'Origin')
+    if (await deps.sites.anyAllows(origin).catch(() => false)) allowOriginOn(headers, origin)
   })
 
   // Load shedding and draining before any work: an overloaded server answers cheaply, at once.

@@ -1,6 +1,15 @@
-import { serve } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
 import { createServer } from './createServer'
 import { optionsFromEnv } from './optionsFromEnv'
+
+/**
+ * Connections the kernel may hold for us before we accept them. Node's default (511) overflows
+ * when a burst of new connections meets an event loop busy for a few ms (PGlite runs its
+ * statements on it): the kernel then drops handshakes, and clients stall for seconds and time
+ * out instead of getting a quick 503. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096
 
 /** How long a shutdown waits for open connections before cutting them. */
 const DRAIN_TIMEOUT_MS = Number(process.env.ATTUNE_DRAIN_TIMEOUT_MS) || 25_000
@@ -20,7 +29,9 @@ const { port, host, options, warnings } = cli as NonNullable<typeof cli>
 for (const warning of warnings) console.warn(`attune-server: warning: ${warning}`)
 
 const attune = await createServer(options).catch((error: Error) => fatal(`cannot open the database (${options.db.replace(/:[^:@/]*@/, ':***@')}): ${error.message}`))
-const server = serve({ fetch: attune.fetch, port, hostname: host }, (info) => {
+const server = createAdaptorServer({ fetch: attune.fetch, hostname: host })
+server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+  const info = server.address() as AddressInfo
   console.log(`attune-server listening on http://${host.includes(':') ? `[${host}]` : host}:${info.port} (database: ${attune.db.kind} ${attune.db.where})`)
 })
 server.on('error', (error) => fatal(`cannot listen on ${host}:${port}: ${error.message}`))

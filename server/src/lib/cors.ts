@@ -14,6 +14,15 @@ export const allowOrigin = (c: Context<AppEnv>, origin: string): void => {
 }
 
 /**
+ * {@link allowOrigin} on an answer already made (a middleware after `next()`): its headers are
+ * set in place, because `c.header()` would now rebuild the whole Response for each header.
+ */
+export const allowOriginOn = (headers: Headers, origin: string): void => {
+  headers.set('Access-Control-Allow-Origin', origin)
+  headers.set('Access-Control-Expose-Headers', EXPOSE)
+}
+
+/**
  * The Origin check of every site-scoped browser endpoint. No Origin (servers, curl): allowed,
  * tokens still apply. An Origin on the site's list: allowed and echoed. Any other: refused.
  * `Vary: Origin` always, so caches keep answers per origin.
