@@ -560,6 +560,39 @@ const paced = async (base, { rate, seconds }) => {
   return { phase, errors, elapsed, offered: total / seconds, fromDue: summarize(fromDue), fromSent: summarize(fromSent) }
 }
 
+/**
+ * Why a saturation target was missed, in CPU time: what one request cost each process at
+ * saturation against what the target leaves per request (the cores, or for PGlite the server's
+ * one main thread, over the target rate). Empty when the target was met.
+ */
+const budgetNote = (r, target) => {
+  const c = r.best?.cost
+  if (!c || r.maxRps >= target.rps) return ''
+  const ms = (x) => `${round(x)} ms`
+  const others = r.best.cpu.others >= 10 ? ` Other processes took ${r.best.cpu.others} % of a core meanwhile, which this run could not use.` : ''
+  if (c.postgres === undefined) {
+    return (
+      `**Why ${r.label} stays under ${target.rps.toLocaleString('en-US')} req/s here** — PGlite is PostgreSQL compiled to WebAssembly and runs on the server's main thread, beside the HTTP and JSON work: ` +
+      `${target.rps.toLocaleString('en-US')} req/s leaves that one thread ${ms(1000 / target.rps)} per request, and one request cost it ${ms(c.serverMainThread)} at saturation ` +
+      `(${ms(c.server)} in all of the server's threads), so that thread alone caps it at ~${c.ceiling.rps.toLocaleString('en-US')} req/s; a second core does not help an embedded database that has one thread.${others}`
+    )
+  }
+  const total = c.server + c.postgres + c.generator
+  const { cpu } = r.best
+  const busy = Math.round((cpu.server + cpu.postgres + cpu.generator + cpu.others) / CORES)
+  return (
+    `**Why ${r.label} stays under ${target.rps.toLocaleString('en-US')} req/s here** — at ${target.rps.toLocaleString('en-US')} req/s the ${CORES} cores leave ${ms((CORES * 1000) / target.rps)} of CPU per request for everything on the machine. ` +
+    `At saturation one request cost ${ms(c.server)} in the server, ${ms(c.postgres)} in PostgreSQL (its share of a group-committed INSERT: ${BATCH} rows of ~1 KB JSON parsed into jsonb, a heap tuple and two index entries each, WAL) ` +
+    `and ${ms(c.generator)} in the load generator on the same cores: ${ms(total)} together, so the cores cap this machine at ~${c.ceilingBesideGenerator.rps.toLocaleString('en-US')} req/s ` +
+    `(~${c.ceiling.rps.toLocaleString('en-US')} with the load generator elsewhere). The measured rate stays below even that: at saturation the cores were ${busy} % busy, ` +
+    'the rest lost while the three processes wait on one another (each group commit waits for its WAL flush, then the server for the answer, then the client). ' +
+    (total > (CORES * 1000) / target.rps
+      ? `Reaching ${target.rps.toLocaleString('en-US')} req/s on these two cores would take ${ms(total - (CORES * 1000) / target.rps)} less CPU per request than measured.`
+      : 'The CPU per request fits the budget; what is missing is that waiting.') +
+    others
+  )
+}
+
 const statusText = (status) => {
   const other = Object.entries(status)
     .filter(([s]) => !['200', '429', '503'].includes(s))
@@ -620,14 +653,14 @@ const runDriver = async (driver) => {
       out.database =
         `PostgreSQL ${pgcluster.version} (throwaway cluster on a Unix socket, ` +
         (PG_SETTINGS.length ? `settings ${PG_SETTINGS.join(', ')}` : 'default settings: fsync and synchronous_commit on') +
-        `; the server's pool: ${process.env.PGPOOL_MAX || 10} connections)`
+        `; the server's pool: ${process.env.PGPOOL_MAX || 10} connections, each with backend_flush_after = 256kB, as the server sets it)`
     } else {
       const dir = mkdtempSync(join(tmpdir(), 'attune-bench-pglite-'))
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
       exitCleanups.add(() => rmSync(dir, { recursive: true, force: true }))
       env = { ATTUNE_DATA_DIR: join(dir, 'data') }
       out.dataDir = join(dir, 'data')
-      out.database = 'PGlite (embedded, in the server process; data directory on disk)'
+      out.database = "PGlite (embedded, in the server process; data directory on disk; PGlite's own settings, fsync off among them, and wal_init_zero off, as the server sets it)"
     }
 
     const startedAt = performance.now()
@@ -901,6 +934,8 @@ for (const driver of DRIVERS) {
         : '') +
       (r.exit ? ` Server exit after SIGTERM: ${r.exit.signal ?? `code ${r.exit.code}`}${r.exit.timedOut ? ' (killed after 60 s)' : ''}; error lines logged: ${r.serverErrors}.` : ''),
   )
+  const why = budgetNote(r, target)
+  if (why) notes.push(why)
   if (r.profile) {
     notes.push(
       `**${r.label} CPU profile** (server under --cpu-prof, whole run, ${r.profile.busyMs} ms busy of ${r.profile.totalMs} ms): by area ` +
