@@ -6,15 +6,13 @@
  * shopper to a second device, to "Delete my data"; and the shopper who rejects. A screenshot of each
  * step goes to test/e2e/artifacts/journey/.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProfileView } from '../../src/profile/model'
+import { startDemo, type Demo } from './demo'
 import { launch, storageSnapshot, waitForLoaded } from './harness'
 
 /** One state of the home hero, recorded in the animation frame where it changed. */
@@ -45,63 +43,23 @@ const USER = 'trail-runner-42'
 const STANDARD = 'This is our standard content.'
 const RUNNING_WHY = 'Shown because you viewed running products recently.'
 
-let demo: ChildProcess
-let dataDir: string
+let demo: Demo
 let shop: string
 let api: string
 let apiPort: string
 let browser: Browser
-const output: string[] = []
-
-/** A port nobody listens on right now. */
-const freePort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const probe = createServer()
-    probe.once('error', fail)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => done(port))
-    })
-  })
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true })
-  dataDir = await mkdtemp(join(tmpdir(), 'attune-journey-'))
-  const [shopPort, serverPort] = [await freePort(), await freePort()]
-  demo = spawn(process.execPath, [join(ROOT, 'scripts/demo.mjs')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(shopPort), API_PORT: String(serverPort), ATTUNE_DATA_DIR: join(dataDir, 'db'), ATTUNE_ADMIN_KEY: ADMIN_KEY },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  // The demo prints its URLs once the server is healthy, the config seeded and the shop listening.
-  const urls = await new Promise<{ shop: string; api: string }>((done, fail) => {
-    let text = ''
-    const read = (chunk: Buffer): void => {
-      text += chunk.toString('utf8')
-      output.push(chunk.toString('utf8'))
-      const s = /attune demo shop: (http:\/\/\S+?)\/\s/.exec(text)?.[1]
-      const a = /attune server: +(http:\/\/\S+?)\/healthz/.exec(text)?.[1]
-      if (s && a) done({ shop: s, api: a })
-    }
-    demo.stdout!.on('data', read)
-    demo.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')))
-    demo.once('exit', (code) => fail(new Error(`scripts/demo.mjs exited (${code}) before printing its URLs:\n${output.join('')}`)))
-  })
-  shop = urls.shop
-  api = urls.api
+  demo = await startDemo(ADMIN_KEY)
+  ;({ shop, api } = demo)
   apiPort = new URL(api).port
-  expect([new URL(shop).port, apiPort]).toEqual([String(shopPort), String(serverPort)])
   browser = await launch()
 })
 
 afterAll(async () => {
   await browser?.close()
-  if (demo && demo.exitCode === null && demo.signalCode === null) {
-    const exited = new Promise((done) => demo.once('exit', done))
-    demo.kill('SIGTERM')
-    await exited
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true })
+  await demo?.stop()
 })
 
 /**

@@ -10,14 +10,12 @@
  * shopper who rejects sees the default content only, and attune keeps nothing. A screenshot of
  * each step goes to test/e2e/artifacts/spa/.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startDemo, type Demo } from './demo'
 import { launch, storageSnapshot } from './harness'
 
 /** The home hero in one animation frame, kept when its visibility or content changed. */
@@ -48,56 +46,16 @@ const STANDARD = 'This is our standard content.'
 const RUNNING_WHY = 'Shown because you viewed running products recently.'
 const RUNNING = ['northpeak-ridgeline-trail-shoe', 'swiftline-tempo-road-shoe', 'swiftline-racer-carbon']
 
-let demo: ChildProcess
-let dataDir: string
+let demo: Demo
 let spa: string
 let api: string
 let browser: Browser
-const output: string[] = []
 const contexts: BrowserContext[] = []
-
-const freePort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const probe = createServer()
-    probe.once('error', fail)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => done(port))
-    })
-  })
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true })
-  dataDir = await mkdtemp(join(tmpdir(), 'attune-spa-'))
-  const [shopPort, apiPort, spaPort] = [await freePort(), await freePort(), await freePort()]
-  demo = spawn(process.execPath, [join(ROOT, 'scripts/demo.mjs')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(shopPort),
-      API_PORT: String(apiPort),
-      SPA_PORT: String(spaPort),
-      ATTUNE_DATA_DIR: join(dataDir, 'db'),
-      ATTUNE_ADMIN_KEY: ADMIN_KEY,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  // The demo prints its URLs once the SPA is bundled, the server healthy and its config seeded.
-  const urls = await new Promise<{ spa: string; api: string }>((done, fail) => {
-    let text = ''
-    demo.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString('utf8')
-      output.push(chunk.toString('utf8'))
-      const s = /attune demo SPA: +(http:\/\/\S+?)\/\s/.exec(text)?.[1]
-      const a = /attune server: +(http:\/\/\S+?)\/healthz/.exec(text)?.[1]
-      if (s && a) done({ spa: s, api: a })
-    })
-    demo.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')))
-    demo.once('exit', (code) => fail(new Error(`scripts/demo.mjs exited (${code}) before printing its URLs:\n${output.join('')}`)))
-  })
-  spa = urls.spa
-  api = urls.api
-  expect([new URL(spa).port, new URL(api).port]).toEqual([String(spaPort), String(apiPort)])
+  demo = await startDemo(ADMIN_KEY)
+  ;({ spa, api } = demo)
   browser = await launch()
 })
 
@@ -107,12 +65,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  if (demo && demo.exitCode === null && demo.signalCode === null) {
-    const exited = new Promise((done) => demo.once('exit', done))
-    demo.kill('SIGTERM')
-    await exited
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true })
+  await demo?.stop()
 })
 
 /**
