@@ -49,13 +49,19 @@ const TARGETS = {
   pglite: { rps: 800 },
 }
 const P99_MS = 50
-/** Seconds per phase: the whole file (both drivers) stays well under 4 minutes. */
+/** Seconds per phase: the whole file (both drivers) stays well under 4 minutes, plus each driver's memory soak (SOAK_S). */
 const WARMUP_S = 3
 const RAMP = [10, 50, 100]
 const RAMP_S = 8
 const PACED_S = 15
 const OVERLOAD_S = 10
 const OVERLOAD_CONNECTIONS = 512
+/** The memory soak: steady load at this share of saturation, RSS sampled every SOAK_SAMPLE_S. */
+const SOAK_S = Number(process.env.ATTUNE_BENCH_SOAK_S ?? 300)
+const SOAK_SHARE = 0.3
+const SOAK_SAMPLE_S = 10
+/** RSS growth allowed over the soak, from its first minute (allocator warm) to its end. */
+const SOAK_DRIFT = 0.1
 
 const DRIVERS = (process.env.ATTUNE_BENCH_DRIVERS || 'postgres,pglite').split(',').map((s) => s.trim()).filter(Boolean)
 const PROFILING = process.env.ATTUNE_BENCH_PROFILE === '1'
@@ -767,7 +773,35 @@ const runDriver = async (driver) => {
     await sleep(1_000)
     out.rssAfter = rssMb(server.pid)
 
-    // (4) Stop the server (gracefully: an accepted event is never lost), then count what is stored.
+    // (4) Memory soak: steady load for minutes, RSS sampled as it runs. The baseline is the RSS
+    // after the soak's first minute, once caches and the allocator have settled; a leak shows as
+    // growth from there to the end.
+    if (SOAK_S > 0 && !server.exit) {
+      const rate = Math.max(1, Math.round(SOAK_SHARE * out.maxRps))
+      const samples = [{ s: 0, mb: rssMb(server.pid) }]
+      const startedAt = performance.now()
+      const sampler = setInterval(() => samples.push({ s: Math.round((performance.now() - startedAt) / 1000), mb: rssMb(server.pid) }), SOAK_SAMPLE_S * 1000)
+      const run = await paced(server.base, { rate, seconds: SOAK_S }).finally(() => clearInterval(sampler))
+      samples.push({ s: SOAK_S, mb: rssMb(server.pid) })
+      const statuses = statusText(run.phase.status)
+      const settled = samples.find((x) => x.s >= Math.min(60, SOAK_S / 2)) ?? samples[0]
+      const end = samples[samples.length - 1]
+      out.soak = {
+        seconds: SOAK_S,
+        rate,
+        statuses: statuses.text,
+        errors: run.errors,
+        p99: round(run.fromDue.p99),
+        samples,
+        settled,
+        end,
+        drift: settled.mb ? round((end.mb - settled.mb) / settled.mb) : undefined,
+        peak: Math.max(...samples.map((x) => x.mb)),
+      }
+      console.log(`    soak: ${rate} req/s for ${SOAK_S} s, ${statuses.text}, errors ${run.errors}; RSS ${samples.map((x) => x.mb).join(' → ')} MB; drift ${out.soak.drift}`)
+    }
+
+    // (5) Stop the server (gracefully: an accepted event is never lost), then count what is stored.
     const died = Boolean(server.exit)
     const exit = await stopServer(server)
     out.exit = exit
@@ -894,6 +928,14 @@ for (const driver of DRIVERS) {
     })
   }
   row({ metric: 'server process RSS before → after load', value: `${r.rssBefore ?? '?'} → ${r.rssAfter ?? '?'} MB` })
+  if (r.soak) {
+    const k = r.soak
+    row({
+      metric: `memory soak: server RSS over ${k.seconds} s at ${k.rate} req/s (${Math.round(SOAK_SHARE * 100)} % of saturation), from its ${k.settled.s} s mark to the end`,
+      value: `${k.settled.mb} → ${k.end.mb} MB (${k.drift >= 0 ? '+' : ''}${round(k.drift * 100)} %; peak ${k.peak} MB; ${k.statuses}, errors ${k.errors})`,
+      target: { text: `drift < ${SOAK_DRIFT * 100} %`, pass: Math.abs(k.drift) < SOAK_DRIFT && k.errors === 0 },
+    })
+  }
   row({ metric: `CPU at saturation (% of one core; ${CORES} cores = ${CORES * 100} %)`, value: cpuText(r.best.cpu) })
   row({
     metric: 'CPU time per request at saturation',
