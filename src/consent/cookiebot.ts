@@ -1,6 +1,6 @@
 import { PURPOSES, type ConsentAdapter, type Purpose } from '../consent'
 import { internals } from '../internals'
-import { applyBanner, type BannerConsent } from '../lib/applyBanner'
+import { applyBanner, purposeLists, type BannerConsent } from '../lib/applyBanner'
 
 /** Cookiebot's optional cookie categories (`necessary` is always accepted, so it grants nothing). */
 export type CookiebotCategory = 'preferences' | 'statistics' | 'marketing'
@@ -39,12 +39,7 @@ type CookiebotWindow = { Cookiebot?: { consented?: unknown; declined?: unknown; 
  */
 export const cookiebot: ConsentAdapter<CookiebotOptions> = (attune, options) => {
   if (typeof window === 'undefined') return () => {}
-  const categories = { ...CATEGORIES, ...options?.categories }
-  for (const p of PURPOSES) {
-    if (!Array.isArray(categories[p]) || categories[p].some((c) => !NAMES.includes(c))) {
-      throw new TypeError(`cookiebot(): categories.${p} must list Cookiebot categories among ${NAMES.join(', ')}.`)
-    }
-  }
+  const categories = purposeLists('cookiebot', 'categories', CATEGORIES, options?.categories, (c) => NAMES.includes(c as string), `list Cookiebot categories among ${NAMES.join(', ')}`)
   const win = window as Window & CookiebotWindow
   // `get` is optional in the adapter contract; an attune instance always has it.
   const consent: BannerConsent = attune.consent

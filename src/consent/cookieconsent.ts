@@ -1,6 +1,6 @@
 import { PURPOSES, type ConsentAdapter, type Purpose } from '../consent'
 import { internals } from '../internals'
-import { applyBanner, type BannerConsent } from '../lib/applyBanner'
+import { applyBanner, isString, purposeLists, type BannerConsent } from '../lib/applyBanner'
 
 /** Options of the {@link cookieconsent} adapter. */
 export interface CookieConsentOptions {
@@ -36,12 +36,7 @@ type CookieConsentWindow = { CookieConsent?: { acceptedCategory?: unknown; valid
  */
 export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, options) => {
   if (typeof window === 'undefined') return () => {}
-  const categories = { ...CATEGORIES, ...options?.categories }
-  for (const p of PURPOSES) {
-    if (!Array.isArray(categories[p]) || categories[p].some((c) => typeof c !== 'string')) {
-      throw new TypeError(`cookieconsent(): categories.${p} must be an array of category names, such as ['analytics'].`)
-    }
-  }
+  const categories = purposeLists('cookieconsent', 'categories', CATEGORIES, options?.categories, isString, "be an array of category names, such as ['analytics']")
   const win = window as Window & CookieConsentWindow
   // `get` is optional in the adapter contract; an attune instance always has it.
   const consent: BannerConsent = attune.consent

@@ -1,6 +1,6 @@
 import { PURPOSES, type ConsentAdapter, type Purpose } from '../consent'
 import { internals } from '../internals'
-import { applyBanner, type BannerConsent } from '../lib/applyBanner'
+import { applyBanner, isString, purposeLists, type BannerConsent } from '../lib/applyBanner'
 
 /** Options of the {@link onetrust} adapter. */
 export interface OneTrustOptions {
@@ -32,12 +32,7 @@ type OneTrustWindow = { OnetrustActiveGroups?: unknown; OptanonActiveGroups?: un
  */
 export const onetrust: ConsentAdapter<OneTrustOptions> = (attune, options) => {
   if (typeof window === 'undefined') return () => {}
-  const groups = { ...GROUPS, ...options?.groups }
-  for (const p of PURPOSES) {
-    if (!Array.isArray(groups[p]) || groups[p].some((g) => typeof g !== 'string')) {
-      throw new TypeError(`onetrust(): groups.${p} must be an array of OneTrust group ids, such as ['C0003'].`)
-    }
-  }
+  const groups = purposeLists('onetrust', 'groups', GROUPS, options?.groups, isString, "be an array of OneTrust group ids, such as ['C0003']")
   const win = window as Window & OneTrustWindow
   // `get` is optional in the adapter contract; an attune instance always has it.
   const consent: BannerConsent = attune.consent

@@ -19,3 +19,26 @@ export const applyBanner = (consent: BannerConsent, yes: readonly Purpose[], had
   }
   return yes.length > 0
 }
+
+/** Whether `x` is a string (a category name's only requirement). */
+export const isString = (x: unknown): x is string => typeof x == 'string'
+
+/**
+ * A banner adapter's option mapping each purpose to the banner's categories: the defaults with
+ * the site's own lists over them, each checked. Throws, naming the option, when a list is not an
+ * array of acceptable names (`rule` says what is acceptable, e.g. "be an array of group ids").
+ */
+export const purposeLists = <T extends string>(
+  adapter: string,
+  option: string,
+  defaults: Record<Purpose, readonly T[]>,
+  given: Partial<Record<Purpose, readonly T[]>> | undefined,
+  ok: (name: unknown) => boolean,
+  rule: string,
+): Record<Purpose, readonly T[]> => {
+  const lists = { ...defaults, ...given }
+  for (const p of PURPOSES) {
+    if (!Array.isArray(lists[p]) || !lists[p].every(ok)) throw new TypeError(`${adapter}(): ${option}.${p} must ${rule}.`)
+  }
+  return lists
+}
