@@ -10,11 +10,17 @@ import { fail } from './lib/fail'
 import { createMetrics } from './lib/metrics'
 import { createRateLimiter } from './lib/rateLimiter'
 import { createSiteCache } from './lib/siteCache'
+import { createRollups } from './lib/rollups'
+import { createBanditStats } from './lib/banditStats'
+import { insightsRoute } from './routes/insights'
 import { adminRoute } from './routes/admin'
+import { callCenterRoute } from './routes/callCenter'
 import { collectRoute } from './routes/collect'
+import { dashboardRoute } from './routes/dashboard'
 import { healthRoute } from './routes/health'
 import { identifyRoute } from './routes/identify'
 import { preflightRoute } from './routes/preflight'
+import { previewRoute } from './routes/preview'
 import { profileRoute } from './routes/profile'
 import { siteConfigRoute } from './routes/siteConfig'
 import { vitalsRoute } from './routes/vitals'
@@ -65,6 +71,8 @@ export const createServer = async (options: ServerOptions): Promise<AttuneServer
     },
     trustProxy: options.trustProxy ?? false,
     now,
+    rollups: createRollups(db),
+    bandits: createBanditStats(db, now),
   }
   const maxInFlight = options.maxInFlight ?? 256
 
@@ -114,7 +122,11 @@ export const createServer = async (options: ServerOptions): Promise<AttuneServer
   app.route('/', identifyRoute(deps))
   app.route('/', siteConfigRoute(deps))
   app.route('/', adminRoute(deps))
+  app.route('/', callCenterRoute(deps))
   app.route('/', vitalsRoute(deps))
+  app.route('/', insightsRoute(deps))
+  app.route('/', dashboardRoute(deps))
+  app.route('/', previewRoute(deps))
   app.notFound((c) => fail(c, deps.metrics, 404, 'not_found', 'no_route'))
   app.onError((error, c) => {
     console.error(`attune-server: ${c.req.method} ${c.req.path} failed:`, error)
@@ -132,6 +144,6 @@ export const createServer = async (options: ServerOptions): Promise<AttuneServer
     db,
     metrics: deps.metrics,
     drain,
-    close: () => (closing ??= drain().then(() => db.close())),
+    close: () => (closing ??= drain().then(() => deps.rollups.stop()).then(() => db.close())),
   }
 }

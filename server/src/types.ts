@@ -2,6 +2,8 @@ import type { Db } from './db/createDb'
 import type { Metrics } from './lib/metrics'
 import type { BucketRule, RateLimiter } from './lib/rateLimiter'
 import type { SiteCache } from './lib/siteCache'
+import type { Rollups } from './lib/rollups'
+import type { BanditStats } from './lib/banditStats'
 
 /** A site as configured in `ATTUNE_SITES` or `createServer({ sites })`. */
 export interface SiteOptions {
@@ -74,6 +76,10 @@ export interface Deps {
   limiters: { ip: RateLimiter | undefined; visitor: RateLimiter | undefined }
   trustProxy: boolean
   now: () => number
+  /** Keeps the insight rollups up to date: scheduled after ingest, flushed before insight reads. */
+  rollups: Rollups
+  /** Bandit stats published in the site config, from the rollups. */
+  bandits: BanditStats
 }
 
 /** Hono's environment for our app: request-scoped variables. */

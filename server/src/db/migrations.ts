@@ -65,6 +65,126 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: r
     name: 'the consent proof a profile entry was written with',
     statements: [`ALTER TABLE profile_entries ADD COLUMN consent jsonb`],
   },
+  {
+    version: 3,
+    name: 'audit log of admin reads and erasures of a person',
+    statements: [
+      // subject: a visitor id or a user id, as the admin asked for it. `id` orders rows written
+      // in the same millisecond. No foreign keys: the `erased` row outlives its subject.
+      `CREATE TABLE audit_log (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        site text NOT NULL,
+        subject_kind text NOT NULL CHECK (subject_kind IN ('visitor', 'user')),
+        subject text NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        at bigint NOT NULL,
+        ip text,
+        reason text
+      )`,
+      `CREATE INDEX audit_log_subject ON audit_log (site, subject_kind, subject, id)`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'insights: rollup queue, per-visitor journey state, hourly and per-arm rollups',
+    statements: [
+      // The ids of the events each insert statement stored, queued by that very statement (see
+      // insertEventBatches: one row per statement and site, cheaper than a row per event) and
+      // taken off by the rollup (rollUp in db/rollup.ts): a row that commits late is still here
+      // for the next rollup, which a watermark on time or id could skip. No index: it is small,
+      // and read whole by one roller at a time.
+      `CREATE TABLE rollup_queue (site text NOT NULL, event_ids uuid[] NOT NULL)`,
+      // One row per visitor with journey events: the two earliest session starts (new vs
+      // returning), the entry channel of the earliest one, the first time of each default funnel step.
+      `CREATE TABLE insight_visitors (
+        site text NOT NULL,
+        visitor uuid NOT NULL,
+        session1 bigint,
+        session2 bigint,
+        channel text NOT NULL DEFAULT 'direct',
+        channel_ts bigint,
+        step0 bigint,
+        step1 bigint,
+        step2 bigint,
+        step3 bigint,
+        PRIMARY KEY (site, visitor)
+      )`,
+      // Experiment membership: the variant of the visitor's first exposure ("default" for a holdout).
+      `CREATE TABLE insight_members (
+        site text NOT NULL,
+        experiment text NOT NULL,
+        visitor uuid NOT NULL,
+        variant text NOT NULL,
+        first_ts bigint NOT NULL,
+        first_id uuid NOT NULL,
+        PRIMARY KEY (site, experiment, visitor)
+      )`,
+      `CREATE INDEX insight_members_visitor ON insight_members (site, visitor)`,
+      // The visitor's latest conversion per goal: converted after exposure ⇔ last_ts ≥ first exposure.
+      `CREATE TABLE insight_goals (
+        site text NOT NULL,
+        visitor uuid NOT NULL,
+        goal text NOT NULL,
+        last_ts bigint NOT NULL,
+        PRIMARY KEY (site, visitor, goal)
+      )`,
+      // Counts the admin reads sum: hours are epoch ms at the start of a UTC hour.
+      `CREATE TABLE insight_hourly (
+        site text NOT NULL,
+        hour bigint NOT NULL,
+        name text NOT NULL,
+        events bigint NOT NULL,
+        PRIMARY KEY (site, name, hour)
+      )`,
+      `CREATE TABLE insight_hourly_goals (
+        site text NOT NULL,
+        hour bigint NOT NULL,
+        goal text NOT NULL,
+        conversions bigint NOT NULL,
+        PRIMARY KEY (site, goal, hour)
+      )`,
+      `CREATE TABLE insight_arms (
+        site text NOT NULL,
+        experiment text NOT NULL,
+        variant text NOT NULL,
+        exposures bigint NOT NULL,
+        PRIMARY KEY (site, experiment, variant)
+      )`,
+      `CREATE TABLE insight_arm_goals (
+        site text NOT NULL,
+        experiment text NOT NULL,
+        variant text NOT NULL,
+        goal text NOT NULL,
+        conversions bigint NOT NULL,
+        PRIMARY KEY (site, experiment, variant, goal)
+      )`,
+      // Visitors by the hour they first did the first default step, and how deep in order they went.
+      `CREATE TABLE insight_funnel (
+        site text NOT NULL,
+        hour bigint NOT NULL,
+        channel text NOT NULL,
+        segment text NOT NULL,
+        depth smallint NOT NULL,
+        visitors bigint NOT NULL,
+        PRIMARY KEY (site, hour, channel, segment, depth)
+      )`,
+      `CREATE TABLE insight_funnel_variants (
+        site text NOT NULL,
+        experiment text NOT NULL,
+        variant text NOT NULL,
+        hour bigint NOT NULL,
+        depth smallint NOT NULL,
+        visitors bigint NOT NULL,
+        PRIMARY KEY (site, experiment, variant, hour, depth)
+      )`,
+      // Events stored before this version are rolled up like new ones, queued 2,000 to a row.
+      `INSERT INTO rollup_queue (site, event_ids)
+       SELECT site, array_agg(event_id) FROM (
+         SELECT site, event_id, (row_number() OVER (PARTITION BY site ORDER BY event_id) - 1) / 2000 AS chunk FROM events
+       ) AS e GROUP BY site, chunk`,
+    ],
+  },
 ]
 
 /**

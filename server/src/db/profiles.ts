@@ -67,7 +67,8 @@ export const link = async (q: Queryable, site: string, visitor: string, userId: 
 
 /**
  * Erases these visitors entirely: events, profile entries, identity links, the visitors
- * themselves, and every link of the users they were identified as. Run it in a transaction.
+ * themselves, their insight state, and every link of the users they were identified as. Run it in
+ * a transaction.
  */
 export const erase = async (q: Queryable, site: string, visitors: readonly string[]): Promise<void> => {
   const list = JSON.stringify(visitors)
@@ -76,7 +77,8 @@ export const erase = async (q: Queryable, site: string, visitors: readonly strin
     `DELETE FROM identities WHERE site = $1 AND user_id IN (SELECT user_id FROM identities WHERE site = $1 AND visitor ${these})`,
     [site, list],
   )
-  for (const table of ['identities', 'events', 'profile_entries', 'visitors']) {
+  // insight_*: the per-visitor state of the insight rollups (their hourly and per-arm sums are anonymous and stay).
+  for (const table of ['identities', 'events', 'profile_entries', 'visitors', 'insight_visitors', 'insight_members', 'insight_goals']) {
     await q.query(`DELETE FROM ${table} WHERE site = $1 AND visitor ${these}`, [site, list])
   }
 }

@@ -8,8 +8,12 @@ import { merge, migrate } from '../sdk'
  * the SDK's own `merge`. Each stored entry goes through `migrate` first: one that no longer
  * validates is left out rather than served.
  */
-export const profileOf = async (q: Queryable, site: string, visitor: string): Promise<Profile> => {
-  const rows = await entriesOf(q, site, await linkedVisitors(q, site, visitor))
+export const profileOf = async (q: Queryable, site: string, visitor: string): Promise<Profile> =>
+  profileOfVisitors(q, site, await linkedVisitors(q, site, visitor))
+
+/** The merged profile of exactly these visitors (a user's, as the call-center view lists them). */
+export const profileOfVisitors = async (q: Queryable, site: string, visitors: readonly string[]): Promise<Profile> => {
+  const rows = await entriesOf(q, site, visitors)
   let profile: Profile = { schema: 1, devices: {} }
   for (const row of rows) {
     const checked = migrate({ schema: 1, devices: { [row.device]: row.entry } })

@@ -2,17 +2,14 @@ import * as v from 'valibot'
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../types'
 import type { SiteRow } from '../db/sites'
-import { eventsPage, recentEvents } from '../db/events'
-import { userOf, linkedVisitors } from '../db/profiles'
+import { eventsPage } from '../db/events'
 import { getSite, upsertSite } from '../db/sites'
-import { getVisitor } from '../db/visitors'
 import { fail } from '../lib/fail'
 import { checkConfig } from '../sdk'
-import { profileOf } from '../lib/profileOf'
 import { readJson } from '../lib/readJson'
 import { safeEqual } from '../lib/safeEqual'
 import { bearer } from '../lib/visitorAuth'
-import { JsonObject, Origin, SiteId, VisitorId, bodyFailed, parse } from './fields'
+import { JsonObject, Origin, SiteId, bodyFailed, parse } from './fields'
 import { etagOf } from './siteConfig'
 
 /** The body of `PUT /v1/admin/sites/:site/config`. */
@@ -24,7 +21,6 @@ export const PutSiteBody = v.strictObject({
 
 /** The path parameters of the admin routes. */
 export const AdminSiteParams = v.strictObject({ site: SiteId })
-export const AdminVisitorParams = v.strictObject({ site: SiteId, visitor: VisitorId })
 
 const EXPORT_PAGE = 1000
 
@@ -38,8 +34,8 @@ const describe = (row: SiteRow) => ({
 
 /**
  * `/v1/admin/*` with `Authorization: Bearer <ATTUNE_ADMIN_KEY>`: edit a site's config, origins
- * and identify secret; export its events as NDJSON; read one visitor's profile and recent
- * events (call center, CRM).
+ * and identify secret; export its events as NDJSON. The person routes (call center, CRM) are in
+ * `callCenter.ts`.
  */
 export const adminRoute = (deps: Deps) =>
   new Hono<AppEnv>()
@@ -90,17 +86,4 @@ export const adminRoute = (deps: Deps) =>
         },
       })
       return c.body(stream, 200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Content-Disposition': `attachment; filename="${site}-events.ndjson"` })
-    })
-    .get('/v1/admin/sites/:site/visitors/:visitor', async (c) => {
-      const parsed = parse(c, deps, AdminVisitorParams, c.req.param())
-      if ('response' in parsed) return parsed.response
-      const { site, visitor } = parsed.value
-      if (!(await getVisitor(deps.db, site, visitor))) return fail(c, deps.metrics, 404, 'not_found', 'unknown_visitor')
-      const [profile, userId, visitors, events] = await Promise.all([
-        profileOf(deps.db, site, visitor),
-        userOf(deps.db, site, visitor),
-        linkedVisitors(deps.db, site, visitor),
-        recentEvents(deps.db, site, visitor, 100),
-      ])
-      return c.json({ site, visitor, userId: userId ?? null, visitors, profile, events })
     })

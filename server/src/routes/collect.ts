@@ -78,6 +78,7 @@ export const collectRoute = (deps: Deps) =>
       } else keep.push({ ...event, ts: Math.floor(event.ts) })
     }
     const accepted = await insertEvents(deps.db, input.site, input.visitor, keep, now)
+    if (accepted > 0) deps.rollups.schedule()
     const duplicates = keep.length - accepted
     deps.metrics.add('attune_events_accepted_total', accepted)
     deps.metrics.add('attune_events_duplicate_total', duplicates)

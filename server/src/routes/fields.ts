@@ -14,6 +14,9 @@ export const VisitorId = v.pipe(
   v.toLowerCase(),
 )
 
+/** A user id of `identify`: whatever the site's backend signed, 1–200 characters. */
+export const UserId = v.pipe(v.string(), v.minLength(1, 'a user id is 1–200 characters'), v.maxLength(200, 'a user id is 1–200 characters'))
+
 /** A JSON object (not an array). */
 export const JsonObject = v.custom<Record<string, unknown>>(
   (x) => typeof x === 'object' && x !== null && !Array.isArray(x),

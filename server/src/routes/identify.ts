@@ -9,13 +9,13 @@ import { profileOf } from '../lib/profileOf'
 import { readJson } from '../lib/readJson'
 import { safeEqual } from '../lib/safeEqual'
 import { authenticate, bearer } from '../lib/visitorAuth'
-import { SiteId, VisitorId, bodyFailed, parse } from './fields'
+import { SiteId, UserId, VisitorId, bodyFailed, parse } from './fields'
 
 /** The body of `POST /v1/identify`: the site's backend signed the user id for this page. */
 export const IdentifyBody = v.strictObject({
   site: SiteId,
   visitor: VisitorId,
-  userId: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  userId: UserId,
   signature: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'the signature is a hex HMAC-SHA256'), v.toLowerCase()),
 })
 

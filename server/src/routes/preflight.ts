@@ -5,6 +5,7 @@ import { fail } from '../lib/fail'
 const METHODS: Record<string, string> = {
   '/v1/collect': 'POST',
   '/v1/profile': 'GET, PUT, DELETE',
+  '/v1/profile/export': 'GET',
   '/v1/identify': 'POST',
 }
 
@@ -35,5 +36,7 @@ export const preflightRoute = (deps: Deps) => {
       .on('OPTIONS', Object.keys(METHODS), (c) => answer(c, c.req.query('site'), METHODS[c.req.path] as string, 'Authorization, Content-Type'))
       // The client revalidates its kept copy of the config with If-None-Match, which is not a CORS-safelisted header.
       .on('OPTIONS', '/v1/sites/:site/config', (c) => answer(c, c.req.param('site'), 'GET', 'If-None-Match'))
+      // The QA overlay sends its preview token as Authorization (routes/preview.ts).
+      .on('OPTIONS', '/v1/sites/:site/preview', (c) => answer(c, c.req.param('site'), 'GET', 'Authorization'))
   )
 }

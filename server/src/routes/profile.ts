@@ -2,9 +2,11 @@ import * as v from 'valibot'
 import { Hono, type Context } from 'hono'
 import type { AppEnv, Deps } from '../types'
 import { hasEvents } from '../db/events'
-import { erase, linkedVisitors, putEntry } from '../db/profiles'
+import { linkedVisitors, putEntry, userOf } from '../db/profiles'
+import { erasePerson } from '../lib/erasePerson'
 import { fail } from '../lib/fail'
 import { gate } from '../lib/gate'
+import { personExport } from '../lib/personExport'
 import { profileOf } from '../lib/profileOf'
 import { readJson } from '../lib/readJson'
 import { authenticate, bearer } from '../lib/visitorAuth'
@@ -42,7 +44,8 @@ const knownVisitor = async (c: Context<AppEnv>, deps: Deps) => {
 
 /**
  * `/v1/profile`: pull the merged profile (GET), push this device's entry (PUT), erase
- * everything (DELETE). All take `Authorization: Bearer <visitor token>`.
+ * everything (DELETE); `/v1/profile/export`: everything the server holds about the shopper.
+ * All take `Authorization: Bearer <visitor token>`.
  */
 export const profileRoute = (deps: Deps) =>
   new Hono<AppEnv>()
@@ -90,6 +93,26 @@ export const profileRoute = (deps: Deps) =>
       if (known instanceof Response) return known
       const { site, visitor, auth } = known
       // Nothing left (a retried DELETE, or a visitor never seen): done already, so 204 again.
-      if (auth.exists) await deps.db.transaction(async (tx) => erase(tx, site, await linkedVisitors(tx, site, visitor)))
+      // The shopper's own erasure is recorded like an admin's, without their IP (server/README.md, "Audit log").
+      if (auth.exists) {
+        await deps.db.transaction(async (tx) =>
+          erasePerson(tx, {
+            secret: deps.secret,
+            site,
+            visitors: await linkedVisitors(tx, site, visitor),
+            subject: { kind: 'visitor', id: visitor },
+            actor: 'shopper',
+            at: deps.now(),
+          }),
+        )
+      }
       return c.body(null, 204)
+    })
+    .get('/v1/profile/export', async (c) => {
+      const known = await knownVisitor(c, deps)
+      if (known instanceof Response) return known
+      const { site, visitor, auth } = known
+      if (!auth.exists) return fail(c, deps.metrics, 404, 'not_found', 'no_profile')
+      const [visitors, userId] = [await linkedVisitors(deps.db, site, visitor), (await userOf(deps.db, site, visitor)) ?? null]
+      return personExport(c, deps, { site, visitors, userId })
     })

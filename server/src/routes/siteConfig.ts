@@ -20,7 +20,8 @@ const matches = (header: string | undefined, etag: string): boolean =>
 
 /**
  * `GET /v1/sites/:site/config`: the site's public config (audiences, experiments, variants,
- * goals). Cacheable by browsers and CDNs for a minute, revalidated with its ETag.
+ * goals), with `bandit.stats` of bandit experiments computed from the rollups. Cacheable by
+ * browsers and CDNs for a minute, revalidated with its ETag.
  */
 export const siteConfigRoute = (deps: Deps) =>
   new Hono<AppEnv>().get('/v1/sites/:site/config', async (c) => {
@@ -28,7 +29,9 @@ export const siteConfigRoute = (deps: Deps) =>
     if ('response' in parsed) return parsed.response
     const site = await gate(c, deps, parsed.value.site)
     if (site instanceof Response) return site
-    const text = JSON.stringify(site.config)
+    // Bandit experiments carry their stats from the rollups (refreshed at most once a minute);
+    // the ETag is of the body as published.
+    const text = JSON.stringify(await deps.bandits.publish(site.site, site.config))
     const etag = etagOf(text)
     c.header('ETag', etag)
     c.header('Cache-Control', 'public, max-age=60, stale-while-revalidate=600')
