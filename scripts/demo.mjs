@@ -1,9 +1,11 @@
 // `npm run demo`: the reference server on embedded PGlite with the demo shop's site config, the
 // shop (demo/shop, rendered from its catalogue) using it through the script tag, and the same shop
 // as a React single-page app (demo/spa, bundled here with esbuild from attune's npm entry points),
-// all on localhost; prints their URLs. Ctrl-C stops them.
+// all on localhost, and the agent console of the shop's customer service (demo/agent); prints their
+// URLs. Ctrl-C stops them.
 //
-// PORT (8080), API_PORT (8787) and SPA_PORT (8081; any free port when only PORT is set) move them;
+// PORT (8080), API_PORT (8787), SPA_PORT (8081) and AGENT_PORT (8082; these two on any free port
+// when only PORT is set) move them;
 // ATTUNE_DATA_DIR (.attune-data, or memory://) is the server's database. The shop's backend part —
 // the site config, the identify signature — uses fixed demo secrets unless ATTUNE_ADMIN_KEY /
 // ATTUNE_SECRET are set. Never use them in production.
@@ -15,6 +17,7 @@ import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path'
 import { build } from 'esbuild'
+import { createAgentServer } from '../demo/agent/server.mjs'
 import * as shop from '../demo/shop/render.mjs'
 
 const root = resolve(import.meta.dirname, '..')
@@ -146,6 +149,19 @@ try {
 const spaPort = spa.address().port
 const spaUrl = `http://localhost:${spaPort}`
 
+// The agent console on an origin of its own: its proxy adds the admin key, and no shop page can reach it.
+const agent = createAgentServer({ api: `http://127.0.0.1:${API_PORT}`, adminKey: ADMIN_KEY, site: SITE, shop: shopUrl, catalog: shop.catalog, image: shop.image })
+try {
+  await new Promise((done, fail) => {
+    agent.once('error', fail)
+    agent.listen(Number(process.env.AGENT_PORT ?? (process.env.PORT ? 0 : 8082)), '127.0.0.1', done)
+  })
+} catch (error) {
+  console.error(`demo agent console: cannot listen (${error.message}); set AGENT_PORT to another port.`)
+  process.exit(1)
+}
+const agentUrl = `http://localhost:${agent.address().port}`
+
 const server = spawn(process.execPath, [join(root, 'server/bin/attune-server.mjs')], {
   stdio: 'inherit',
   env: {
@@ -179,6 +195,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     stopping = true
     pages.close()
     spa.close()
+    agent.close()
     if (server.exitCode !== null || server.signalCode !== null) process.exit(0)
     server.kill('SIGTERM')
   })
@@ -262,6 +279,7 @@ pages.listen(SHOP_PORT, '127.0.0.1', () => {
   console.log(`attune demo shop: ${shopUrl}/`)
   console.log(`attune demo SPA:  ${spaUrl}/  (React, attune/react; demo/spa)`)
   console.log(`attune server:    ${api}/healthz (site "${SITE}", config from demo/shop/site-config.json)`)
+  console.log(`attune agent console: ${agentUrl}/  (customer service: a signed-in shopper's recent research; demo/agent)`)
   console.log(`  try: ${shopUrl}/c/running.html?utm_source=newsletter  (an audience banner)`)
   console.log(`       ${shopUrl}/?attune_force=home-hero:climbing  (QA: force a variant)`)
   console.log(`  admin API: Authorization: Bearer ${ADMIN_KEY}  (demo key, never for production)`)
