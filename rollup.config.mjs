@@ -10,7 +10,7 @@ const adapterNames = readdirSync('src/consent')
   .map((f) => f.slice(0, -3))
 const adapters = adapterNames.map((name) => 'consent/' + name)
 const input = Object.fromEntries(
-  ['index', 'auto', 'personalize', 'sync/index', 'decide/index', 'react/index', 'vitals', 'ui/index', ...adapters].map((name) => [name, `src/${name}.ts`]),
+  ['index', 'auto', 'personalize', 'sync/index', 'decide/index', 'react/index', 'vitals', 'ui/index', 'debug/index', ...adapters].map((name) => [name, `src/${name}.ts`]),
 )
 const external = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0')
 
@@ -83,6 +83,12 @@ export default [
     input: 'src/browser-ui.ts',
     plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
     output: { file: 'dist/attune-ui.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
+  },
+  {
+    // attune/debug for script-tag sites: the tag loads it beside itself for a #attune-preview= fragment.
+    input: 'src/browser-debug.ts',
+    plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
+    output: { file: 'dist/attune-debug.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
   },
   // One file per banner adapter, which the tag loads by name from data-attune-consent.
   ...adapterNames.map((name) => ({

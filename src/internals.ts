@@ -1,5 +1,6 @@
 import type { AttuneEvents } from './createAttune'
 import type { ConsentProof } from './consent'
+import type { Explanation, Facts, SiteConfig } from './decide/model'
 import type { Report } from './lib/errors'
 import type { ProfileStore } from './profile/createProfileStore'
 import type { KeyValue } from './storage/createKeyValue'
@@ -28,6 +29,23 @@ export interface Internals {
   kv: KeyValue | undefined
   /** The consent proof `attune/sync` sends with its requests; the `tcf` adapter keeps its `tcf` current. */
   proof: ConsentProof
+  /**
+   * Set by `attune/personalize` while it runs, for the QA overlay (`attune/debug`): what it
+   * decided on this page, from which config and facts, and the server it loaded the config from.
+   */
+  inspect?: () => Inspection
+}
+
+/** What `attune/personalize` shows `attune/debug` of its decisions (see {@link Internals.inspect}). */
+export interface Inspection {
+  /** The config decisions read: the site's, with the page's templates as variants. */
+  config: SiteConfig
+  /** Slot → its decision on this page. */
+  decisions: ReadonlyMap<string, Explanation>
+  /** Slot → the facts its decision read. */
+  facts: ReadonlyMap<string, Facts>
+  /** The server the config came from, if any. */
+  endpoint: string | undefined
 }
 
 /** Instance → its internals. A WeakMap, so a destroyed instance is simply collected. */

@@ -2,7 +2,7 @@ import type { Attune } from './createAttune'
 import { decide as decideSlot } from './decide/decide'
 import { explain as sentence } from './decide/explain'
 import { loadConfig } from './decide/loadConfig'
-import type { Decision, Explanation, Reason, SiteConfig } from './decide/model'
+import type { Decision, Explanation, Facts, Reason, SiteConfig } from './decide/model'
 import { build, clean } from './dom/nodes'
 import { LOADING, SHOWN, SLOT, slotsIn } from './dom/markup'
 import { swap, type Content } from './dom/swap'
@@ -125,6 +125,8 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
   /** Every slot shown, with how to put it back and its decision (none when it timed out or lacked consent). */
   const shown = new Map<Element, { revert?: () => void; decision?: Explanation }>()
   const decisions = new Map<string, Explanation>()
+  /** Slot → the facts its decision read, for the QA overlay. */
+  const used = new Map<string, Facts>()
   /** Slots exposed in this page view. */
   const exposed = new Set<string>()
   const reported = new Set<string>()
@@ -149,10 +151,12 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
     let d = decisions.get(slot)
     if (!d) {
       const now = inner.now()
+      const facts = { profile: attune.profile.get(), ...(win && pageFacts(win, now)) }
+      used.set(slot, facts)
       d = explained(
         decideSlot(slot, {
           config,
-          facts: { profile: attune.profile.get(), ...(win && pageFacts(win, now)) },
+          facts,
           visitor: inner.profile.own()?.device ?? '',
           force,
           random: Math.random,
@@ -296,6 +300,10 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
       observer?.observe(el)
     }
   })
+
+  // What the QA overlay (attune/debug) shows: the latest personalizer of an instance is the one it
+  // reads, and a stopped one has no decisions left to show.
+  inner.inspect = () => ({ config, decisions, facts: used, endpoint })
 
   let offReady = (): void => {}
   const start = (): void => {

@@ -29,6 +29,9 @@ export interface AttuneCommand {
  */
 export const PAGE_CHUNK = 'attune-page.min.js'
 
+/** The QA overlay (`attune/debug`), loaded beside the tag only for a `#attune-preview=<token>` fragment. */
+export const DEBUG_CHUNK = 'attune-debug.min.js'
+
 /** What a chunk hands the tag through `attune('extend', start)`: starts its features, returns `stop`. */
 export type PageChunk = (attune: Attune, endpoint: string | undefined, consentOptions?: unknown) => () => void
 
@@ -143,6 +146,9 @@ export const bootScriptTag = (win: Window): void => {
   })
   global.attune = command
   for (const args of queued) command(...(Array.from(args) as [unknown]))
+  // Staff's QA overlay (attune/debug): only ever the tag's own sibling file, which shows nothing
+  // until the server accepts the fragment's preview token. A fragment never reaches a server.
+  if (/[#&]attune-preview=[^&]/.test(win.location.hash)) load(DEBUG_CHUNK)
   // The site's banner decides consent: its adapter is the one file loaded before consent, with no
   // identifier or cookie of ours, because without it the shopper's choice could not be heard.
   // After the queue, so that error listeners queued by the page hear a mistake here.

@@ -12,6 +12,8 @@ export type AttuneErrorCode =
   | 'network'
   /** A site config or variant was malformed; the slot kept its default content. */
   | 'config'
+  /** The QA overlay (`attune/debug`) stayed off: its preview token was refused, or the server could not be asked. */
+  | 'debug'
 
 /**
  * A runtime failure attune caught and degraded around. It is never thrown into the page:
