@@ -4,6 +4,7 @@ import type { Explanation, Facts, SiteConfig } from './decide/model'
 import type { Report } from './lib/errors'
 import type { ProfileStore } from './profile/createProfileStore'
 import type { KeyValue } from './storage/createKeyValue'
+import type { Visitors } from './sync/createVisitors'
 import type { TrackedEvent } from './track'
 
 /** What an instance shares with attune's own entry points (`attune/auto`), and no one else. */
@@ -34,6 +35,11 @@ export interface Internals {
    * decided on this page, from which config and facts, and the server it loaded the config from.
    */
   inspect?: () => Inspection
+  /**
+   * Set by `attune/sync` once connected: the server and who this browser is to it, for the
+   * shopper's own export of what the server holds (sync/exportEverything.ts).
+   */
+  server?: { endpoint: string; fetch: typeof fetch; visitors: Pick<Visitors, 'current'> }
 }
 
 /** What `attune/personalize` shows `attune/debug` of its decisions (see {@link Internals.inspect}). */

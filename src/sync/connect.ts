@@ -43,6 +43,9 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
   }
   const events = createSync({ ...shared, now: inner.now, uuid: inner.uuid, kv: inner.kv, measuring: () => attune.consent.get().measurement })
   const profiles = createProfileSync({ ...shared, profile: inner.profile, syncing: () => attune.consent.get().sync })
+  // How the shopper's export reaches the server as this visitor (exportEverything.ts). It stays
+  // after stop(): what the server holds is still theirs to download.
+  inner.server = shared
   // Events allowed before this code was connected (the script tag loads it after consent).
   for (const event of backlog) events.enqueue(event)
   let before = attune.consent.get()

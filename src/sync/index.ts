@@ -4,6 +4,7 @@ import { checkEndpoint, checkFunction } from '../options'
 import { connect, type SyncHandle } from './connect'
 
 export type { SyncHandle } from './connect'
+export { exportEverything, type EverythingExport, type ServerExport } from './exportEverything'
 
 /** Options of {@link sync}. */
 export interface SyncOptions {

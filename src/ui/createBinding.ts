@@ -26,7 +26,8 @@ export interface AttuneElementsOptions {
   lastSync?: () => number | undefined
   /**
    * The page runs `attune/sync` (or the script tag has `data-attune-endpoint`): withdrawing or
-   * deleting everything also asks the server to erase, and the preference center says so.
+   * deleting everything also asks the server to erase, and the preference center says so; its
+   * download holds the server's copy too, or says that copy could not be included.
    */
   server?: boolean
 }

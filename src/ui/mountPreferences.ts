@@ -1,5 +1,6 @@
 import { PURPOSES, type Purpose } from '../consent'
 import type { JsonValue } from '../profile/model'
+import { exportEverything } from '../sync/exportEverything'
 import { adoptStyles } from './adoptStyles'
 import type { Binding } from './createBinding'
 import { affinityParts, ago, counterText, learnedFrom, valueText, words } from './describe'
@@ -343,8 +344,11 @@ export const mountPreferences = (host: HTMLElement, binding: Binding | undefined
 
   const download = async (): Promise<void> => {
     const file = `${attune.site}-my-data.json`
+    // With a server (attune/sync connected, or the tag's data-attune-endpoint), the file holds its copy too.
+    const server = options.server || !!inner?.server
     try {
-      const data = await attune.profile.export()
+      if (server) say('Preparing your download…')
+      const data = server ? await exportEverything(attune) : await attune.profile.export()
       const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }))
       const a = h('a', { href: url, download: file, hidden: true })
       root.append(a)
@@ -352,7 +356,13 @@ export const mountPreferences = (host: HTMLElement, binding: Binding | undefined
       a.remove()
       // Revoked later, not at once: the download reads the blob after click() returns.
       setTimeout(() => URL.revokeObjectURL(url), 60_000)
-      say(`Downloaded ${file}.`)
+      say(
+        !server
+          ? `Downloaded ${file}.`
+          : 'server' in data && data.server
+            ? `Downloaded ${file}: what this browser keeps, and what the site’s server holds about you, with who read it and when.`
+            : `Downloaded ${file} with what this browser keeps. The copy on the site’s server could not be included.`,
+      )
     } catch (error) {
       say('Your data could not be downloaded in this browser.')
       inner?.report('storage', 'attune/ui: the download of the export failed.', error)
