@@ -95,8 +95,10 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   let device: DeviceRecord | undefined
   let pending: Change[] = []
   let starting: Promise<void> | undefined
-  /** The batch in the transaction now running: no longer pending, not yet stored. */
+  /** Changes taken by transactions still running, oldest first: no longer pending, not yet stored. */
   let writing: Change[] = []
+  /** A transaction was asked for and has not read the profile yet: what is pending goes in it. */
+  let asked = false
   let channel: BroadcastChannel | undefined
   let stopped = false
   /** Bumped by every wipe, so a write or read still in flight cannot bring old data back. */
@@ -140,15 +142,28 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     }
   }
 
+  /**
+   * Asks IndexedDB for a transaction that writes what is pending once it has read the stored
+   * profile: at once, even while earlier ones run (IndexedDB runs them in order), so changes made
+   * until that read go in it too. Nothing waits in memory for an earlier write to finish, where a
+   * page left at that moment (a reload, a link, a closed tab) would lose it.
+   */
   const flush = (): void => {
-    if (stopped || writing.length || !device || pending.length === 0) return
+    if (stopped || asked || !device || !pending.length) return
+    asked = true
     const id = device.device
-    const batch = (writing = pending)
-    pending = []
-    void save((profile) => applied(profile, id, batch)).finally(() => {
-      writing = []
+    let batch: Change[] | undefined
+    void save((profile) => {
+      if (!batch) {
+        asked = false
+        writing = writing.concat((batch = pending))
+        pending = []
+      }
+      return applied(profile, id, batch)
+    }).finally(() => {
+      // Transactions finish in order: this one's changes are the oldest still written.
+      writing = writing.slice(batch?.length)
       written?.()
-      if (pending.length) queueMicrotask(flush)
     })
   }
 
@@ -193,7 +208,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     channel = new BroadcastChannel(`attune:${options.site}`)
     channel.onmessage = (message: MessageEvent<{ type?: string }>) => {
       // A tab that has forgotten everything must not reopen (and so recreate) the database.
-      if (message.data?.type === 'changed' && device) void reload()
+      if (message.data?.type === 'changed' && starting) void reload()
       if (message.data?.type === 'wiped') {
         forget()
         // Again from here: a read or write of ours may have raced the other tab's delete.
@@ -209,25 +224,38 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     device = undefined
     pending = []
     writing = []
+    asked = false
     starting = undefined
   }
 
   return {
     start: () => {
+      if (starting) return starting
       const fresh = (old?: DeviceRecord): DeviceRecord =>
         old?.schema === 1 && typeof old.device === 'string' ? old : { schema: 1, device: options.uuid(), created: options.now() }
-      return (starting ??= (kv ? kv.update('device', fresh) : Promise.reject())
+      const store = kv
+      // Decisions wait for this load (the `ready` event), so it takes one round of read-only
+      // transactions, side by side: the device record and the profile. Only a first visit writes
+      // the record, read-modify-write, since another tab may be creating it at the same moment.
+      const read = reload()
+      // In this task, so no change another tab makes after the read is missed.
+      if (store) listen()
+      return (starting = (store ? store.get<DeviceRecord>('device').then((old) => (fresh(old) === old ? old : store.update('device', fresh))) : Promise.reject())
         .then(
           (record) => {
             device = record
-            listen()
-            return reload()
           },
           (error: unknown) => {
             if (error) degrade(error)
             device = fresh()
           },
         )
+        .then(() => {
+          // Events tracked while loading are written as soon as the device is known, so a page
+          // left at once still has them stored.
+          flush()
+          return read
+        })
         .then(flush))
     },
     loaded: () => starting ?? Promise.resolve(),

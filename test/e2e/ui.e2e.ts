@@ -121,28 +121,37 @@ const deepText = (page: Page, selector: string): Promise<string> =>
 
 const status = (page: Page): Promise<string> => deepText(page, 'attune-preferences >>> [role="status"]')
 
-/** Waits until the profile stored in IndexedDB counts `n` product views (so a reload keeps them). */
-const stored = (page: Page, n: number, site = 'shop-1'): Promise<unknown> =>
-  page.waitForFunction(
-    async ([n, site]) =>
-      // Never open attune's database before attune has made it: that would create it without its store.
-      (await indexedDB.databases()).some((d) => d.name === `attune-${site}`) &&
-      new Promise<boolean>((resolve) => {
-        const open = indexedDB.open(`attune-${site}`)
-        open.onerror = () => resolve(false)
-        open.onsuccess = () => {
-          const db = open.result
-          const get = db.transaction('kv').objectStore('kv').get('profile')
-          get.onerror = () => resolve(false)
-          get.onsuccess = () => {
-            db.close()
-            const devices = Object.values((get.result as { devices?: Record<string, { counters: Record<string, number> }> } | undefined)?.devices ?? {})
-            resolve(devices.some((d) => d.counters.product_views === n))
-          }
-        }
-      }),
-    [n, site] as const,
-  )
+/**
+ * Waits until the profile stored in IndexedDB counts `n` product views (so a reload keeps them).
+ * Polled with `evaluate`, which awaits the read: `waitForFunction` takes the promise an async
+ * predicate returns for a truthy answer, so it would not wait at all.
+ */
+const stored = (page: Page, n: number, site = 'shop-1'): Promise<void> =>
+  expect
+    .poll(() =>
+      page.evaluate(
+        async ([n, site]) =>
+          // Never open attune's database before attune has made it: that would create it without its store.
+          (await indexedDB.databases()).some((d) => d.name === `attune-${site}`) &&
+          new Promise<boolean>((resolve) => {
+            const open = indexedDB.open(`attune-${site}`)
+            open.onerror = () => resolve(false)
+            open.onsuccess = () => {
+              const db = open.result
+              const get = db.transaction('kv').objectStore('kv').get('profile')
+              get.onerror = () => resolve(false)
+              get.onsuccess = () => {
+                db.close()
+                const devices = Object.values((get.result as { devices?: Record<string, { counters: Record<string, number> }> } | undefined)?.devices ?? {})
+                resolve(devices.some((d) => d.counters.product_views === n))
+              }
+            }
+          }),
+        [n, site] as const,
+      ),
+      { timeout: 10_000 },
+    )
+    .toBe(true)
 
 /**
  * A shopper who granted everything and looked at four pairs of running shoes, back on the page:
@@ -307,7 +316,7 @@ describe('attune/ui in Chromium under a strict CSP', () => {
     await page.waitForFunction(() => document.querySelector('attune-preferences')?.shadowRoot?.textContent?.includes('Deleted everything'))
     expect(await page.evaluate(() => window.__a.consent.get())).toEqual({ personalization: false, measurement: false, sync: false })
     expect((await focused(page))?.text).toBe('Delete everything')
-    await page.waitForFunction(async () => (await indexedDB.databases()).length === 0)
+    await expect.poll(() => page.evaluate(async () => (await indexedDB.databases()).length)).toBe(0)
     const left = await storageSnapshot(page)
     expect({ ...left, cookies: left.cookies.length }).toEqual({ cookies: 0, localStorage: [], sessionStorage: [], indexedDB: [], caches: [] })
     // The question went away with consent; the page is as it was served.
