@@ -408,14 +408,17 @@ describe('attune/sync: nothing lost, nothing doubled', () => {
 
     // Each tab's sender asks for the lock a second after its burst: one holds it, four queue.
     const someone = (tabs.get('t0') as Tab).page
-    await someone.waitForFunction(
-      async (lock) => {
-        const state = await navigator.locks.query()
-        return state.held?.filter((l) => l.name === lock).length === 1 && state.pending?.filter((l) => l.name === lock).length === 4
-      },
-      LOCK,
-      { timeout: 10_000, polling: 50 },
-    )
+    // Polled with evaluate: waitForFunction does not wait for the promise of an async function.
+    await expect
+      .poll(
+        () =>
+          someone.evaluate(async (lock) => {
+            const state = await navigator.locks.query()
+            return state.held?.filter((l) => l.name === lock).length === 1 && state.pending?.filter((l) => l.name === lock).length === 4
+          }, LOCK),
+        { timeout: 10_000, interval: 50 },
+      )
+      .toBe(true)
     await expect.poll(() => collects.length, { timeout: 5_000, interval: 20 }).toBe(1)
     const inFlight = collects[0] as Collect
     expect(inFlight.status).toBeUndefined()
