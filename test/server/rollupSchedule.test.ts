@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Db } from '../../server/src/db/createDb'
+import { createRollups } from '../../server/src/lib/rollups'
+
+/** A database that only counts rollup transactions (each finds the queue empty). */
+const countingDb = () => {
+  const db = {
+    kind: 'postgres',
+    where: 'test',
+    runs: 0,
+    query: async () => [],
+    close: async () => undefined,
+    transaction: async <T>(fn: (tx: { query: () => Promise<unknown[]> }) => Promise<T>): Promise<T> => {
+      db.runs++
+      return fn({ query: async () => [] })
+    },
+  }
+  return db
+}
+
+describe('when the insight rollup runs (no database: the schedule alone)', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const setup = () => {
+    vi.useFakeTimers()
+    const db = countingDb()
+    const rollups = createRollups(db as unknown as Db, { debounceMs: 1_000, maxLagMs: 10_000, now: () => Date.now() })
+    return { db, rollups }
+  }
+
+  it('once ingest has paused for the debounce, one rollup for the whole burst', async () => {
+    const { db, rollups } = setup()
+    for (let i = 0; i < 5; i++) {
+      rollups.schedule()
+      await vi.advanceTimersByTimeAsync(200)
+    }
+    expect(db.runs).toBe(0)
+    await vi.advanceTimersByTimeAsync(900)
+    expect(db.runs).toBe(1)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(db.runs).toBe(1)
+    await rollups.stop()
+  })
+
+  it('under ingest that never pauses, at the latest the maximum lag after the first event waiting', async () => {
+    const { db, rollups } = setup()
+    for (let t = 0; t < 9_800; t += 200) {
+      rollups.schedule()
+      await vi.advanceTimersByTimeAsync(200)
+    }
+    expect(db.runs).toBe(0)
+    rollups.schedule()
+    await vi.advanceTimersByTimeAsync(400)
+    expect(db.runs).toBe(1)
+    // The lag counts again from the next ingest.
+    rollups.schedule()
+    await vi.advanceTimersByTimeAsync(500)
+    expect(db.runs).toBe(1)
+    await vi.advanceTimersByTimeAsync(600)
+    expect(db.runs).toBe(2)
+    await rollups.stop()
+  })
+
+  it('stop() cancels a scheduled rollup', async () => {
+    const { db, rollups } = setup()
+    rollups.schedule()
+    await rollups.stop()
+    await vi.advanceTimersByTimeAsync(20_000)
+    expect(db.runs).toBe(0)
+  })
+})
