@@ -63,6 +63,35 @@ describe('when the insight rollup runs (no database: the schedule alone)', () =>
     await rollups.stop()
   })
 
+  it('a rollup stops between two transactions for an ingest that came meanwhile, and goes on after the next pause', async () => {
+    vi.useFakeTimers()
+    // A backlog of three full batches, then an empty one; each transaction takes 100 ms.
+    let full = 3
+    let transactions = 0
+    const db = {
+      kind: 'postgres',
+      query: async () => [],
+      transaction: async <T>(fn: (tx: { query: () => Promise<unknown[]> }) => Promise<T>): Promise<T> => {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        transactions++
+        const taken = full-- > 0 ? 50_000 : 0
+        return fn({ query: async () => [{ ok: true, taken }] })
+      },
+    }
+    const rollups = createRollups(db as unknown as Db, { debounceMs: 1_000, maxLagMs: 60_000, now: () => Date.now() })
+    rollups.schedule()
+    await vi.advanceTimersByTimeAsync(1_150)
+    expect(transactions).toBe(1)
+    rollups.schedule()
+    await vi.advanceTimersByTimeAsync(500)
+    expect(transactions).toBe(2)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(transactions).toBe(4)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(transactions).toBe(4)
+    await rollups.stop()
+  })
+
   it('stop() cancels a scheduled rollup', async () => {
     const { db, rollups } = setup()
     rollups.schedule()

@@ -191,14 +191,16 @@ const takeBatch = async (tx: Queryable, limit: number): Promise<number> => {
 }
 
 /**
- * Rolls up until the queue is empty (as the last transaction saw it), waiting for the lock.
- * Returns how many events it took.
+ * Rolls up until the queue is empty (as the last transaction saw it), waiting for the lock, or
+ * until `keepGoing()` says to stop between two transactions. Returns how many events it took;
+ * `NaN` when it stopped with events left.
  */
-export const rollUpAll = async (db: Db, limit = ROLLUP_BATCH): Promise<number> => {
+export const rollUpAll = async (db: Db, limit = ROLLUP_BATCH, keepGoing: () => boolean = () => true): Promise<number> => {
   let total = 0
   for (;;) {
     const { taken } = await rollUp(db, { limit, wait: true })
     total += taken
     if (taken < limit) return total
+    if (!keepGoing()) return NaN
   }
 }

@@ -34,30 +34,53 @@ export const createRollups = (db: Db, options: { debounceMs?: number; maxLagMs?:
   let firstIngest = 0
   let lastIngest = 0
   let stopped = false
+  let running = false
   let last: Promise<unknown> = Promise.resolve()
   let next: Promise<void> | undefined
 
-  /** A run after the one in flight (shared by everyone who asks until it starts): it sees what they stored. */
-  const flush = (): Promise<void> => {
-    if (next) return next
-    const run = last.then(async () => {
-      next = undefined
-      await rollUpAll(db, BATCH[db.kind])
-    })
-    next = run
+  /** Runs `rollUpAll` after the one in flight (`begin` when it starts); resolves whether it emptied the queue. */
+  const enqueue = (keepGoing?: () => boolean, begin?: () => void): Promise<boolean> => {
+    const run = last
+      .then(() => {
+        begin?.()
+        return rollUpAll(db, BATCH[db.kind], keepGoing)
+      })
+      .then((taken) => !Number.isNaN(taken))
     last = run.catch(() => undefined)
     return run
   }
 
-  /** Runs once ingest has paused for `debounce`, or `maxLag` after the first ingest waiting. */
+  /** A whole run after the one in flight, shared by everyone who asks until it starts: it sees what they stored. */
+  const flush = (): Promise<void> =>
+    (next ??= enqueue(undefined, () => {
+      next = undefined
+    }).then(() => undefined))
+
+  /**
+   * Runs once ingest has paused for `debounce`, or `maxLag` after the oldest ingest waiting; and
+   * between two of its transactions it stops for an ingest that came meanwhile (the rest waits
+   * for the next pause), unless that oldest ingest is `maxLag` old. On PGlite its statements and
+   * the requests' share one thread: a backlog rolled up under load would starve the requests.
+   */
   const wake = (): void => {
     timer = undefined
-    if (stopped) return
-    const at = now()
-    const wait = Math.min(lastIngest + debounce, firstIngest + maxLag) - at
+    if (stopped || running) return
+    const wait = Math.min(lastIngest + debounce, firstIngest + maxLag) - now()
     if (wait > 0) return arm(wait)
-    firstIngest = 0
-    flush().catch((error: Error) => console.error(`attune-server: insights rollup failed: ${error.message}`))
+    const started = now()
+    running = true
+    enqueue(() => !stopped && (lastIngest < started || now() - firstIngest >= maxLag))
+      .then(
+        (done) => {
+          if (done && lastIngest < started) firstIngest = 0
+          else if (done) firstIngest = started
+        },
+        (error: Error) => console.error(`attune-server: insights rollup failed: ${error.message}`),
+      )
+      .finally(() => {
+        running = false
+        if (firstIngest && !stopped && !timer) arm(debounce)
+      })
   }
   const arm = (ms: number): void => {
     timer = setTimeout(wake, ms)
@@ -69,7 +92,7 @@ export const createRollups = (db: Db, options: { debounceMs?: number; maxLagMs?:
     if (stopped) return
     lastIngest = now()
     firstIngest ||= lastIngest
-    if (!timer) arm(debounce)
+    if (!timer && !running) arm(debounce)
   }
 
   const stop = async (): Promise<void> => {
