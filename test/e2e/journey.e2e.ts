@@ -31,6 +31,8 @@ declare global {
     __journeyFrames?: HeroFrame[]
     __journeyShifts?: number[]
     __journeyErrors?: string[]
+    /** The home hero's decisions on this page, as `kind` or `default:why` of their reason. */
+    __journeyDecisions?: string[]
   }
 }
 
@@ -81,6 +83,10 @@ const recorder = (): void => {
   }) as unknown as Window['attune']
   window.attune = stub
   window.attune('on', 'error', (e: Error & { code?: string }) => errors.push(`${e.code}: ${e.message}`))
+  const decisions: string[] = (window.__journeyDecisions = [])
+  window.attune('on', 'decision', (d: { slot: string; reason: { kind: string; why?: string } }) => {
+    if (d.slot === 'home-hero') decisions.push(d.reason.why ? `${d.reason.kind}:${d.reason.why}` : d.reason.kind)
+  })
   let last = ''
   const tick = (t: number): void => {
     const hero = document.querySelector('[data-attune-slot="home-hero"]')
@@ -193,6 +199,15 @@ const personalisedLoad = async (page: Page, load: () => Promise<unknown>): Promi
     expect(new Set(visible.map((f) => f.content)), why).toEqual(new Set([visible[0]!.content]))
     if (visible[0]!.content === 'default' && visible[0]!.loading && attempt < 3) {
       console.log(`the hero was revealed by the 1 s fallback with its default content (attempt ${attempt}: ${why}); loading the page again`)
+      load = () => page.reload()
+      continue
+    }
+    // On a machine too busy to read the profile before the slot's deadline, attune shows the
+    // default undecided (or decided `not-ready`): that load tells nothing about the journey, so it
+    // is tried again.
+    const decided = await page.evaluate(() => window.__journeyDecisions ?? [])
+    if (visible[0]!.content === 'default' && (decided.length === 0 || decided.includes('default:not-ready')) && attempt < 3) {
+      console.log(`the hero was shown by default before the profile was read (attempt ${attempt}: ${decided.join(', ')}); loading the page again`)
       load = () => page.reload()
       continue
     }
