@@ -18,6 +18,7 @@ import { createRequire } from 'node:module'
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path'
 import { build } from 'esbuild'
 import { createAgentServer } from '../demo/agent/server.mjs'
+import { readGet, send } from '../demo/http.mjs'
 import * as shop from '../demo/shop/render.mjs'
 
 const root = resolve(import.meta.dirname, '..')
@@ -66,10 +67,6 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-const send = (res, status, type, body, headers = {}) => {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers })
-  res.end(body)
-}
 
 /**
  * `GET /api/sign-in?user=…`, on the shop and the SPA alike: the shop's backend signs a signed-in
@@ -115,15 +112,9 @@ const spaIndex = await readFile(join(root, 'demo/spa/index.html'), 'utf8')
 const SPA_CSP = CSP.replace(` 'sha256-${stubHash}'`, '')
 
 const spa = createServer((req, res) => {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed', { allow: 'GET, HEAD' })
-  let url
-  let path
-  try {
-    url = new URL(req.url ?? '/', 'http://localhost')
-    path = decodeURIComponent(url.pathname)
-  } catch {
-    return send(res, 400, 'text/plain', 'bad request')
-  }
+  const request = readGet(req, res)
+  if (!request) return
+  const { url, path } = request
   if (path === '/api/sign-in') return signIn(res, url.searchParams)
   const file = spaFiles.get(path)
   if (file) return send(res, 200, TYPES[extname(path)], file)
@@ -230,15 +221,9 @@ const seedConfig = async () => {
 }
 
 const pages = createServer(async (req, res) => {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed', { allow: 'GET, HEAD' })
-  let url
-  let path
-  try {
-    url = new URL(req.url ?? '/', shopUrl)
-    path = decodeURIComponent(url.pathname)
-  } catch {
-    return send(res, 400, 'text/plain', 'bad request')
-  }
+  const request = readGet(req, res, shopUrl)
+  if (!request) return
+  const { url, path } = request
   const html = (body, status = 200) => send(res, status, TYPES['.html'], body, { 'content-security-policy': CSP })
 
   const mount = MOUNTS.find(([prefix]) => path.startsWith(prefix))

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
+import { readGet, send as sendAny } from '../http.mjs'
 
 const FILES = {
   '/': ['index.html', 'text/html; charset=utf-8'],
@@ -26,10 +27,8 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-const send = (res, status, type, body, headers = {}) => {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', ...headers })
-  res.end(body)
-}
+/** The console's answers leak no referrer (its URLs name the shopper looked up). */
+const send = (res, status, type, body, headers = {}) => sendAny(res, status, type, body, { 'referrer-policy': 'no-referrer', ...headers })
 const json = (res, status, body) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(body))
 
 /**
@@ -39,15 +38,9 @@ const json = (res, status, body) => send(res, status, 'application/json; charset
  */
 export const createAgentServer = ({ api, adminKey, site, shop, catalog, image }) =>
   createServer(async (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed', { allow: 'GET, HEAD' })
-    let url
-    let path
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost')
-      path = decodeURIComponent(url.pathname)
-    } catch {
-      return send(res, 400, 'text/plain', 'bad request')
-    }
+    const request = readGet(req, res)
+    if (!request) return
+    const { path } = request
     const file = FILES[path]
     if (file) {
       const body = await readFile(join(import.meta.dirname, file[0]))
