@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS } from './types'
 import { createDb } from './db/createDb'
 import { migrate } from './db/migrations'
 import { seedConfig, upsertSite } from './db/sites'
+import { adminGuard } from './lib/adminGuard'
 import { allowOriginOn } from './lib/cors'
 import { fail } from './lib/fail'
 import { createMetrics } from './lib/metrics'
@@ -115,6 +116,8 @@ export const createServer = async (options: ServerOptions): Promise<AttuneServer
     }
   })
 
+  // One admin key check in front of every /v1/admin/* route, whichever module defines it.
+  app.use('/v1/admin/*', adminGuard(deps))
   app.route('/', healthRoute(deps, () => draining))
   app.route('/', preflightRoute(deps))
   app.route('/', collectRoute(deps))

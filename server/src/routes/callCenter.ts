@@ -65,7 +65,7 @@ const viewOf = async (q: Queryable, site: string, visitors: readonly string[], l
  * The call center / CRM routes of `/v1/admin/sites/:site/…`: read, export and erase one person,
  * by visitor id or by user id. Every read and every erasure writes a row to the audit log, in
  * the transaction that reads (or erases), before the answer leaves; a request refused (401, 400,
- * 404) writes none. Admin only: mount it after `adminRoute`, whose guard covers `/v1/admin/*`.
+ * 404) writes none. Admin only: behind `adminGuard`, which createServer mounts in front of `/v1/admin/*`.
  */
 export const callCenterRoute = (deps: Deps) =>
   new Hono<AppEnv>()

@@ -108,8 +108,8 @@ const funnelGroup = (group: string, rows: readonly DepthRow[], steps: number) =>
 }
 
 /**
- * Insight reads of `/v1/admin/*` (the admin key guard of `adminRoute` covers them: mount this
- * after it): experiment results, funnels, anomalies and hourly series, read from the rollups
+ * Insight reads of `/v1/admin/*` (behind `adminGuard`, which createServer mounts in front of
+ * every admin route): experiment results, funnels, anomalies and hourly series, read from the rollups
  * (db/rollup.ts), which are brought up to date first. Shapes and rules: server/README.md,
  * "Insights routes".
  */

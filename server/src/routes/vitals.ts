@@ -27,8 +27,8 @@ const WINDOW_MS = 28 * 24 * 60 * 60 * 1000
  * `GET /v1/admin/sites/:site/vitals?since=<epoch ms>`: p75 of LCP, CLS and INP per slot variant,
  * from the `web_vital` events of `attune/vitals`, so a retailer sees when a variant hurts
  * performance. → `{ site, since, slots: [{ slot, variant, metric, p75, count }] }`, `variant`
- * `null` for default content. Admin only: mount it after `adminRoute`, whose guard covers
- * `/v1/admin/*`.
+ * `null` for default content. Admin only: behind `adminGuard`, which createServer
+ * mounts in front of `/v1/admin/*`.
  */
 export const vitalsRoute = (deps: Deps) =>
   new Hono<AppEnv>().get('/v1/admin/sites/:site/vitals', async (c) => {
