@@ -92,6 +92,30 @@ describe('when the insight rollup runs (no database: the schedule alone)', () =>
     await rollups.stop()
   })
 
+  it('a failed rollup is logged once and tried again at the next ingest, not in a loop', async () => {
+    vi.useFakeTimers()
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    let runs = 0
+    const db = {
+      kind: 'postgres',
+      transaction: async () => {
+        runs++
+        throw new Error('database down')
+      },
+    }
+    const rollups = createRollups(db as unknown as Db, { debounceMs: 1_000, maxLagMs: 60_000, now: () => Date.now() })
+    rollups.schedule()
+    await vi.advanceTimersByTimeAsync(1_100)
+    expect(runs).toBe(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(runs).toBe(1)
+    expect(logged).toHaveBeenCalledTimes(1)
+    rollups.schedule()
+    await vi.advanceTimersByTimeAsync(1_100)
+    expect(runs).toBe(2)
+    await rollups.stop()
+  })
+
   it('stop() cancels a scheduled rollup', async () => {
     const { db, rollups } = setup()
     rollups.schedule()

@@ -75,7 +75,12 @@ export const createRollups = (db: Db, options: { debounceMs?: number; maxLagMs?:
           if (done && lastIngest < started) firstIngest = 0
           else if (done) firstIngest = started
         },
-        (error: Error) => console.error(`attune-server: insights rollup failed: ${error.message}`),
+        (error: Error) => {
+          // Not again at once (a broken database would log every second): the queue keeps its
+          // events, and the next ingest or insight read tries again.
+          firstIngest = 0
+          console.error(`attune-server: insights rollup failed: ${error.message}`)
+        },
       )
       .finally(() => {
         running = false
