@@ -3,8 +3,20 @@ import type { Db, Queryable, Row } from './createDb'
 
 type Client = Pick<PGlite, 'query'>
 
+/** PostgreSQL's type id of jsonb. */
+const JSONB = 3802
+
+/**
+ * Bytes given for a jsonb parameter go to PostgreSQL as they are, in its binary format (see
+ * jsonbParameter in db/events.ts), as the `pg` driver sends a Buffer; PGlite would otherwise
+ * serialize them as a JSON object. Anything else keeps PGlite's own serialization.
+ */
+const OPTIONS = {
+  serializers: { [JSONB]: (x: unknown) => (x instanceof Uint8Array || typeof x === 'string' ? x : JSON.stringify(x)) as string },
+}
+
 const queryable = (client: Client): Queryable => ({
-  query: async <T = Row>(sql: string, params: readonly unknown[] = []) => (await client.query<T>(sql, params as unknown[])).rows,
+  query: async <T = Row>(sql: string, params: readonly unknown[] = []) => (await client.query<T>(sql, params as unknown[], OPTIONS)).rows,
 })
 
 /**

@@ -1,3 +1,4 @@
+import { forgetVisitors } from './visitors'
 import type { Queryable } from './createDb'
 
 /** The visitor and every visitor identified as the same user of the site. */
@@ -81,4 +82,5 @@ export const erase = async (q: Queryable, site: string, visitors: readonly strin
   for (const table of ['identities', 'events', 'profile_entries', 'visitors', 'insight_visitors', 'insight_members', 'insight_goals']) {
     await q.query(`DELETE FROM ${table} WHERE site = $1 AND visitor ${these}`, [site, list])
   }
+  forgetVisitors(site, visitors)
 }

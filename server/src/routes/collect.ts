@@ -77,6 +77,9 @@ export const collectRoute = (deps: Deps) =>
         deps.metrics.add('attune_events_rejected_total', 1, { reason })
       } else keep.push({ ...event, ts: Math.floor(event.ts) })
     }
+    // Noted before the insert too: a rollup under way then stops at its next transaction rather
+    // than learning of this request only once it got through (on PGlite, after that rollup).
+    if (keep.length > 0) deps.rollups.schedule()
     const accepted = await insertEvents(deps.db, input.site, input.visitor, keep, now)
     if (accepted > 0) deps.rollups.schedule()
     const duplicates = keep.length - accepted
