@@ -53,6 +53,12 @@ export interface Personalizer {
   subscribe(fn: () => void): () => void
   /** A number that changes with every notification of {@link subscribe}. */
   version(): number
+  /**
+   * Reports the exposure of a slot that other code renders (`attune/react`) with this decision:
+   * the `exposure` event once half of `el` is in view, once per slot and page view, as for the
+   * slots attune swaps itself. Returns `stop`.
+   */
+  expose(el: Element, decision: Explanation): () => void
   /** Reverts every slot and stops watching the page. */
   stop(): void
 }
@@ -129,6 +135,8 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
   const used = new Map<string, Facts>()
   /** Slots exposed in this page view. */
   const exposed = new Set<string>()
+  /** Slots rendered by other code, with their decision (see `expose`). */
+  const rendered = new WeakMap<Element, Explanation>()
   const reported = new Set<string>()
   const listeners = new Set<() => void>()
   let version = 0
@@ -194,7 +202,7 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
     ? new IntersectionObserver(
         (entries) => {
           for (const { target, intersectionRatio } of entries) {
-            const d = shown.get(target)?.decision
+            const d = shown.get(target)?.decision ?? rendered.get(target)
             // Not isIntersecting: a slot's first entry comes whatever its ratio, and any overlap is "intersecting".
             if (intersectionRatio < 0.5 || !d) continue
             observer?.unobserve(target)
@@ -366,6 +374,15 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
       return () => listeners.delete(fn)
     },
     version: () => version,
+    expose(el, decision) {
+      if (stopped) return () => {}
+      rendered.set(el, decision)
+      observer?.observe(el)
+      return () => {
+        rendered.delete(el)
+        observer?.unobserve(el)
+      }
+    },
     apply(root = doc as ParentNode) {
       if (!root || stopped) return () => {}
       roots.add(root)

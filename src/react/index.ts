@@ -82,8 +82,11 @@ export interface SlotDecision {
   variant: string | undefined
   /** The decision and its sentence, once made. */
   decision: Explanation | undefined
-  /** Spread on the slot's outer element: the anti-flicker CSS hides it until it shows its final content. */
-  slotProps: { [SLOT]: string; [SHOWN]?: '' }
+  /**
+   * Spread on the slot's outer element: the anti-flicker CSS hides it until it shows its final
+   * content, and its `ref` reports the slot's exposure once half of it is in view.
+   */
+  slotProps: { [SLOT]: string; [SHOWN]?: ''; ref: (el: Element | null) => void }
 }
 
 /**
@@ -99,9 +102,20 @@ export const useDecision = (slot: string): SlotDecision => {
   // The first decision is final for this mounted slot, but withdrawn consent takes a variant away.
   if (fresh && (!kept.current || (fresh.reason.kind == 'default' && fresh.reason.why == 'no-consent'))) kept.current = fresh
   const decision = kept.current
+  // Exposure as for the slots attune swaps: a decision shown, not a default for want of consent or of time.
+  const unexpose = useRef(noop)
+  const ref = useCallback(
+    (el: Element | null) => {
+      unexpose.current()
+      unexpose.current = noop
+      const why = decision?.reason.kind == 'default' ? decision.reason.why : undefined
+      if (el && p && decision && why != 'no-consent' && why != 'not-ready') unexpose.current = p.expose(el, decision)
+    },
+    [p, decision],
+  )
   return {
     variant: decision?.variant,
     decision,
-    slotProps: decision ? { [SLOT]: slot, [SHOWN]: '' } : { [SLOT]: slot },
+    slotProps: decision ? { [SLOT]: slot, [SHOWN]: '', ref } : { [SLOT]: slot, ref },
   }
 }

@@ -227,6 +227,10 @@ describe('the React SPA demo (demo/spa)', () => {
     expect(await heroShown(page)).toBe('running')
     expect(await why(page)).toBe(RUNNING_WHY)
     await shot(page, '06-home-running-hero')
+    // The React slot reports its exposure as the slots attune swaps do: once in view, once per page
+    // view, with its decision (the default it showed before consent counts for nothing).
+    const heroExposures = async () => (await stored()).filter((e) => e.name === 'exposure' && e.props.slot === 'home-hero').map((e) => e.props.variant)
+    await expect.poll(heroExposures, { timeout: 15_000 }).toEqual(['running'])
 
     // Each route change after the answer is one page view, stored once; each product page one
     // product view. (The landing page view is not among them: while the banner asks, the

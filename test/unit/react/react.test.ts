@@ -102,6 +102,59 @@ describe('attune/react', () => {
     await act(async () => root.unmount())
   })
 
+  it("reports a decided slot's exposure once half of it is in view, once per page view; none for a default shown for want of consent", async () => {
+    // jsdom has no IntersectionObserver: this one lets the test say what is in view.
+    const watched = new Set<Element>()
+    let inView: IntersectionObserverCallback = () => {}
+    class InView {
+      constructor(callback: IntersectionObserverCallback) {
+        inView = callback
+      }
+      observe(el: Element) {
+        watched.add(el)
+      }
+      unobserve(el: Element) {
+        watched.delete(el)
+      }
+      disconnect() {
+        watched.clear()
+      }
+    }
+    vi.stubGlobal('IntersectionObserver', InView)
+    const show = (ratio: number) => {
+      const entries = [...watched].map((target) => ({ target, intersectionRatio: ratio }) as unknown as IntersectionObserverEntry)
+      inView(entries, {} as IntersectionObserver)
+    }
+    try {
+      const a = await shopper()
+      const exposures: [string, string | undefined][] = []
+      a.on('exposure', (d) => exposures.push([d.slot, d.variant]))
+      const root = createRoot(container)
+      await act(async () => root.render(createElement(App, { attune: a })))
+      await vi.waitFor(() => expect(container.querySelector('section')!.textContent).toBe('Running week'))
+      expect([...watched]).toEqual([container.querySelector('section')])
+      show(0.2)
+      expect(exposures).toEqual([])
+      show(0.6)
+      show(1)
+      expect(exposures).toEqual([['hero', 'running']])
+      await act(async () => root.unmount())
+
+      const refused = createAttune({ site: 'shop-1', storage: 'memory' })
+      instances.push(refused)
+      refused.consent.deny()
+      refused.on('exposure', (d) => exposures.push([d.slot, d.variant]))
+      const other = createRoot(container)
+      await act(async () => other.render(createElement(App, { attune: refused })))
+      await vi.waitFor(() => expect(container.querySelector('section')!.hasAttribute('data-attune-shown')).toBe(true))
+      expect(watched.size).toBe(0)
+      await act(async () => other.unmount())
+      expect(exposures).toEqual([['hero', 'running']])
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('follows consent: a grant re-renders useConsent; a withdrawal takes the variant away', async () => {
     const a = await shopper()
     const root = createRoot(container)
