@@ -136,7 +136,7 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
   /** Slots exposed in this page view. */
   const exposed = new Set<string>()
   /** Slots rendered by other code, with their decision (see `expose`). */
-  const rendered = new WeakMap<Element, Explanation>()
+  const rendered = new Map<Element, Explanation>()
   const reported = new Set<string>()
   const listeners = new Set<() => void>()
   let version = 0
@@ -301,9 +301,10 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
       page = win?.location.href
       decisions.clear()
       for (const { decision: d } of shown.values()) if (d) decisions.set(d.slot, d)
+      for (const slot of used.keys()) if (!decisions.has(slot)) used.delete(slot)
     }
-    for (const [el, { decision }] of shown) {
-      if (!decision) continue
+    for (const el of [...shown.keys(), ...rendered.keys()]) {
+      if (!shown.get(el)?.decision && !rendered.has(el)) continue
       observer?.unobserve(el)
       observer?.observe(el)
     }

@@ -102,7 +102,7 @@ describe('attune/react', () => {
     await act(async () => root.unmount())
   })
 
-  it("reports a decided slot's exposure once half of it is in view, once per page view; none for a default shown for want of consent", async () => {
+  it("reports a decided slot's exposure once half of it is in view, once per page view (an SPA navigation is one); none for a default shown for want of consent", async () => {
     // jsdom has no IntersectionObserver: this one lets the test say what is in view.
     const watched = new Set<Element>()
     let inView: IntersectionObserverCallback = () => {}
@@ -138,6 +138,12 @@ describe('attune/react', () => {
       show(0.6)
       show(1)
       expect(exposures).toEqual([['hero', 'running']])
+      // An SPA navigation is a new page view: the slot, still mounted and in view, is exposed again.
+      history.pushState(null, '', '/sale')
+      a.page()
+      show(1)
+      expect(exposures).toEqual([['hero', 'running'], ['hero', 'running']])
+      history.pushState(null, '', '/')
       await act(async () => root.unmount())
 
       const refused = createAttune({ site: 'shop-1', storage: 'memory' })
@@ -149,7 +155,7 @@ describe('attune/react', () => {
       await vi.waitFor(() => expect(container.querySelector('section')!.hasAttribute('data-attune-shown')).toBe(true))
       expect(watched.size).toBe(0)
       await act(async () => other.unmount())
-      expect(exposures).toEqual([['hero', 'running']])
+      expect(exposures).toHaveLength(2)
     } finally {
       vi.unstubAllGlobals()
     }
