@@ -11,6 +11,17 @@ export interface CookieConsentOptions {
    * `measurement: ['analytics']`, `sync: ['personalization']`.
    */
   categories?: Partial<Record<Purpose, readonly string[]>>
+  /**
+   * The banner's API where it is not `window.CookieConsent` (which only its UMD build sets): in
+   * an app, the module, `import * as CookieConsent from 'vanilla-cookieconsent'`.
+   */
+  api?: CookieConsentApi
+}
+
+/** What the adapter reads of vanilla-cookieconsent. */
+export interface CookieConsentApi {
+  acceptedCategory?: unknown
+  validConsent?: unknown
 }
 
 const CATEGORIES: Record<Purpose, readonly string[]> = {
@@ -23,7 +34,7 @@ const EVENTS = ['cc:onFirstConsent', 'cc:onConsent', 'cc:onChange'] as const
 /** How long CookieConsent may take to appear before attune says so. */
 const LOAD_MS = 10_000
 
-type CookieConsentWindow = { CookieConsent?: { acceptedCategory?: unknown; validConsent?: unknown } | null }
+type CookieConsentWindow = { CookieConsent?: CookieConsentApi | null }
 
 /**
  * Follows vanilla-cookieconsent v3 (the `window.CookieConsent` of its UMD build): reads
@@ -38,6 +49,10 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
   if (typeof window === 'undefined') return () => {}
   const categories = purposeLists('cookieconsent', 'categories', CATEGORIES, options?.categories, isString, "be an array of category names, such as ['analytics']")
   const win = window as Window & CookieConsentWindow
+  const api = options?.api
+  // null is as good as not given: window.CookieConsent is read.
+  if (api !== undefined && typeof api != 'object') throw new TypeError('cookieconsent: api must be the CookieConsent module')
+  const source = (): CookieConsentApi | null | undefined => api ?? win.CookieConsent
   // `get` is optional in the adapter contract; an attune instance always has it.
   const consent: BannerConsent = attune.consent
   const report = (code: 'bad_call' | 'callback', message: string, cause?: unknown): void =>
@@ -48,7 +63,7 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
   const follow = (): void => {
     if (stopped) return
     try {
-      const cc = win.CookieConsent
+      const cc = source()
       const accepted = cc?.acceptedCategory
       const names = [...new Set(PURPOSES.flatMap((p) => categories[p]))]
       // Called as a method of CookieConsent, the way its documentation shows.
@@ -68,13 +83,13 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
 
   for (const type of EVENTS) win.addEventListener(type, follow)
   const timer = setTimeout(() => {
-    if (!win.CookieConsent) {
+    if (!source()) {
       report('bad_call', `CookieConsent did not load within ${LOAD_MS / 1000} s; attune's consent is unchanged.`)
     }
   }, LOAD_MS)
   try {
     // Before the shopper answers, acceptedCategory() reflects no choice.
-    const cc = win.CookieConsent
+    const cc = source()
     const valid = typeof cc?.validConsent === 'function' ? cc.validConsent() : undefined
     if (valid === true) follow()
     // The banner is asking: nothing is granted until the shopper answers, so say so now — slots

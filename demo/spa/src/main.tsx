@@ -24,9 +24,8 @@ const connection = sync(attune, { endpoint })
 window.addEventListener('popstate', () => (document.title = titleOf(location.pathname)))
 document.title = titleOf(location.pathname)
 autoTrack(attune)
-// The adapter reads window.CookieConsent, which only the banner's UMD build sets; its ES module sets nothing.
-Object.assign(window, { CookieConsent })
-cookieconsent(attune)
+// The banner's ES module sets no window.CookieConsent (its UMD build does): the adapter is given it.
+cookieconsent(attune, { api: CookieConsent })
 void CookieConsent.run(banner)
 
 createRoot(document.getElementById('root')!).render(

@@ -127,6 +127,22 @@ describe('cookieconsent', () => {
     expect(attune.consent.get()).toEqual({ ...NONE, personalization: true })
   })
 
+  it('follows the API it is given (the npm module) where there is no window.CookieConsent', () => {
+    install()
+    const api = win.CookieConsent as object
+    delete win.CookieConsent
+    const { attune, errors, start } = setup({ api })
+    start()
+    choose(['analytics'])
+    expect(attune.consent.get()).toEqual({ ...NONE, measurement: true })
+    expect(errors).toEqual([])
+  })
+
+  it('throws for an api that is not an object', () => {
+    const { attune } = setup()
+    expect(() => cookieconsent(attune, { api: 'CookieConsent' as never })).toThrow(/api must be the CookieConsent module/)
+  })
+
   it('throws for categories that are not lists of names', () => {
     const { attune } = setup()
     expect(() => cookieconsent(attune, { categories: { measurement: 'analytics' as never } })).toThrow(/\['analytics'\]/)
