@@ -37,7 +37,34 @@ describe.each(drivers)('preview tokens ($name)', (driver) => {
     expect(answer.headers.get('cache-control')).toBe('no-store')
     expect(answer.body.token).toMatch(/^ap1\.shop-1\.\d+\.[\w-]{22}\.[\w-]*\.[\w-]{43}$/)
     expect(answer.body.expiresAt).toBe(Math.floor(clock / 1000) * 1000 + 3600_000)
-    expect(Object.keys(answer.body).sort()).toEqual(['expiresAt', 'token'])
+    expect(Object.keys(answer.body).sort()).toEqual(['expiresAt', 'id', 'token'])
+    expect(answer.body.id).toBe(answer.body.token.split('.')[3])
+  })
+
+  it('a revoked token is refused from then on (401 revoked_preview_token); the others still open the overlay', async () => {
+    const revoked = (await mint(t, { note: 'lost laptop' })).body
+    const kept = await fresh()
+    expect((await check(t, revoked.token)).status).toBe(200)
+    const revoke = (id: string, key = ADMIN_KEY, site = SITE) =>
+      t.request('DELETE', `/v1/admin/sites/${site}/preview-tokens/${id}`, { headers: auth(key) })
+    expect((await revoke(revoked.id, 'not-the-key')).status).toBe(401)
+    expect((await check(t, revoked.token)).status).toBe(200)
+    const answer = await revoke(revoked.id)
+    expect(answer.status).toBe(204)
+    const refused = await check(t, revoked.token)
+    expect([refused.status, refused.body.reason]).toEqual([401, 'revoked_preview_token'])
+    expect((await check(t, kept)).status).toBe(200)
+    // Again, or an id never minted: the same 204. A malformed id: 400; an unknown site: 404.
+    expect((await revoke(revoked.id)).status).toBe(204)
+    expect((await revoke('A'.repeat(22))).status).toBe(204)
+    expect((await revoke('short')).status).toBe(400)
+    expect((await revoke(revoked.id, ADMIN_KEY, 'no-such-site')).status).toBe(404)
+    // Revocations outlive every token minted before them, then go.
+    const rows = () => t.count('preview_revocations', 'site = $1', [SITE])
+    expect(await rows()).toBe(2)
+    clock += 86_400_000 + 1000
+    expect((await revoke(kept.split('.')[3] as string)).status).toBe(204)
+    expect(await rows()).toBe(1)
   })
 
   it('an empty body is the defaults, and every token is different', async () => {

@@ -185,6 +185,21 @@ export const MIGRATIONS: readonly { version: number; name: string; statements: r
        ) AS e GROUP BY site, chunk`,
     ],
   },
+  {
+    version: 5,
+    name: 'preview token revocations',
+    statements: [
+      // Preview tokens are signed and stateless; a revoked one is refused by its id until it
+      // would have expired anyway (`exp`, epoch seconds), when its row can go.
+      `CREATE TABLE preview_revocations (
+        site text NOT NULL,
+        token_id text NOT NULL,
+        exp bigint NOT NULL,
+        revoked_at bigint NOT NULL,
+        PRIMARY KEY (site, token_id)
+      )`,
+    ],
+  },
 ]
 
 /**

@@ -9,7 +9,7 @@ export interface PreviewClaims {
   site: string
   /** Epoch seconds; the token is refused from then on. */
   exp: number
-  /** 16 random bytes, base64url: tells tokens apart (logs, a future revocation list). */
+  /** 16 random bytes, base64url: tells tokens apart (logs, the revocation list of db/previewRevocations.ts). */
   id: string
   /** Who or what it was minted for, as given to the admin API; '' when none. */
   note: string
