@@ -11,8 +11,9 @@ export interface Preview {
 /**
  * Asks the attune server whether `token` is a valid preview token of `site`. Resolves with what
  * the server says of it, or with the reason it was refused (`bad_preview_token`,
- * `expired_preview_token`, `forbidden_origin`, `http_<status>`, `network`, `bad_answer`); never
- * rejects. No cookie, no referrer: the request carries the token and nothing about the shopper.
+ * `expired_preview_token`, `revoked_preview_token`, `forbidden_origin`, `http_<status>`,
+ * `network`, `bad_answer`); never rejects. No cookie, no referrer: the request carries the token
+ * and nothing about the shopper.
  */
 export const verifyPreview = async (endpoint: string, site: string, token: string, send: typeof fetch): Promise<Preview | string> => {
   let res: Response
