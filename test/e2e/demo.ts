@@ -37,9 +37,21 @@ export const freePort = (): Promise<number> =>
 /**
  * Starts the demo as `npm run demo` does (after the build), on free ports and a PGlite data
  * directory of its own, and resolves once it has printed its URLs: by then the server is healthy,
- * the config seeded, the SPA bundled and every page server listening.
+ * the config seeded, the SPA bundled and every page server listening. A port found free can be
+ * taken by another test before the demo listens on it: then the demo is started again on others.
  */
 export const startDemo = async (adminKey: string, env: Record<string, string> = {}): Promise<Demo> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDemoOnce(adminKey, env)
+    } catch (error) {
+      if (attempt < 3 && /EADDRINUSE/.test((error as Error).message)) continue
+      throw error
+    }
+  }
+}
+
+const startDemoOnce = async (adminKey: string, env: Record<string, string>): Promise<Demo> => {
   const dataDir = await mkdtemp(join(tmpdir(), 'attune-demo-e2e-'))
   const [shopPort, apiPort, spaPort, agentPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
   const demo = spawn(process.execPath, [join(ROOT, 'scripts/demo.mjs')], {
