@@ -330,6 +330,24 @@ try {
       localStorage.setItem('abtest', JSON.stringify({ hero: 'running', picks: 'running' }))
     })
     await tab.waitForFunction(() => (window.attune((a) => a.profile.get()).affinities['category:running'] ?? 0) > 1, undefined, { timeout: 10_000, polling: 50 })
+    // Stored, not only known to this tab: a tab closed while its first writes are still in their
+    // IndexedDB transactions loses them, and every later load would meet an empty profile.
+    const stored = () =>
+      new Promise((resolve) => {
+        const open = indexedDB.open('attune-shop-1')
+        open.onerror = () => resolve(false)
+        open.onsuccess = () => {
+          const db = open.result
+          const read = db.transaction('kv').objectStore('kv').get('profile')
+          read.onsuccess = () => resolve(JSON.stringify(read.result ?? null).includes('category:running'))
+          read.onerror = () => resolve(false)
+          db.close()
+        }
+      })
+    for (let tries = 0; !(await tab.evaluate(stored)); tries++) {
+      if (tries === 100) throw new Error('The returning shopper\'s profile was never stored.')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
     await tab.close()
   }
 
