@@ -1,6 +1,7 @@
 import type { AttuneEvents } from './createAttune'
 import type { ConsentProof } from './consent'
 import type { Explanation, Facts, SiteConfig } from './decide/model'
+import type { Painted } from './dom/paint'
 import type { Report } from './lib/errors'
 import type { ProfileStore } from './profile/createProfileStore'
 import type { KeyValue } from './storage/createKeyValue'
@@ -40,6 +41,16 @@ export interface Internals {
    * shopper's own export of what the server holds (sync/exportEverything.ts).
    */
   server?: { endpoint: string; fetch: typeof fetch; visitors: Pick<Visitors, 'current'> }
+  /**
+   * Set by the script tag when it keeps data (dom/paint.ts): the slots it painted with their last
+   * decision before the first frame, which `attune/personalize` decides and takes over.
+   */
+  painted?: Painted
+  /**
+   * Set by the tag's page chunk beside `painted`: told each decision `attune/personalize` shows,
+   * with its template's HTML when the tag may paint it next time.
+   */
+  keepPaint?: (decision: Explanation, html: string | undefined) => void
 }
 
 /** What `attune/personalize` shows `attune/debug` of its decisions (see {@link Internals.inspect}). */

@@ -179,10 +179,14 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
     return d
   }
 
-  /** What variant `id` of `slot` shows: from the config's nodes and edits, or the page's template. */
-  const contentOf = (slot: string, id: string): Content | string => {
+    /**
+   * What variant `id` of `slot` shows: from the config's nodes and edits, or the page's template.
+   * `paint` is the template's HTML when the script tag may show it before the next page's first
+   * frame: a template alone, which cleaning left as it was (dom/paint.ts).
+   */
+  const contentOf = (slot: string, id: string): (Content & { paint?: string }) | string => {
     const variant = config.variants?.[slot]?.find((v) => v.id === id)
-    const content: Content = { edits: variant?.edits }
+    const content: Content & { paint?: string } = { edits: variant?.edits }
     if (variant?.content) {
       const nodes = build(variant.content, doc as Document)
       if (typeof nodes == 'string') return nodes
@@ -193,6 +197,9 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
         content.nodes = template.content.cloneNode(true) as DocumentFragment
         const removed = clean(content.nodes, doc?.baseURI ?? '')
         if (removed.length) report('config', `Removed from the template of variant ${id} of slot ${slot}: ${removed.join(', ')}.`)
+        // Read, never written: the template's own serialization, which the tag compares (dom/paint.ts).
+        // eslint-disable-next-line no-restricted-properties
+        else if (!content.edits) content.paint = template.innerHTML
       } else if (!content.edits) return 'it has no template and no content'
     }
     return content
@@ -216,27 +223,42 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
       )
     : undefined
 
-  /** Shows `el` for good: decided and swapped when `decided`, else with its default content. */
+  /**
+   * Shows `el` for good: decided and swapped when `decided`, else with its default content. A slot
+   * the script tag painted stays as it is until it can be decided; then it keeps what it shows
+   * when the decision is the same, and shows the decision when not.
+   */
   const show = (el: Element, decided: boolean): void => {
-    if (shown.has(el) || el.hasAttribute(SHOWN)) return
+    const painted = inner.painted?.get(el)
+    if (shown.has(el) || (el.hasAttribute(SHOWN) && !painted)) return
+    if (painted) {
+      if (!ready || !allowed()) return
+      inner.painted?.delete(el)
+      decided = true
+    }
     const entry: { revert?: () => void; decision?: Explanation } = {}
     if (decided) {
       const slot = el.getAttribute(SLOT) ?? ''
       let d = decide(slot)
-      if (d.variant) {
-        let revert: (() => void) | string
-        try {
-          const content = contentOf(slot, d.variant)
-          revert = typeof content == 'string' ? content : swap(el, content)
-        } catch (error) {
-          // Not expected from the checks above; if the browser disagrees, the default content stays.
-          revert = String(error)
-        }
-        if (typeof revert == 'string') {
-          report('config', `Variant ${d.variant} of slot ${slot} was not shown: ${revert}. The slot keeps its default content.`)
-          decisions.set(slot, (d = explained(standard(slot, 'failed'))))
-        } else entry.revert = revert
+      let paint: string | undefined
+      let revert: (() => void) | string | undefined
+      try {
+        const content = d.variant ? contentOf(slot, d.variant) : undefined
+        paint = (content as { paint?: string } | undefined)?.paint
+        const keep = paint !== undefined && painted?.[0] === d.variant
+        if (!keep) painted?.[1]()
+        revert = keep ? painted?.[1] : typeof content == 'object' ? swap(el, content) : content
+      } catch (error) {
+        // Not expected from the checks above; if the browser disagrees, the default content stays.
+        painted?.[1]()
+        revert = String(error)
       }
+      if (typeof revert == 'string') {
+        report('config', `Variant ${d.variant} of slot ${slot} was not shown: ${revert}. The slot keeps its default content.`)
+        decisions.set(slot, (d = explained(standard(slot, 'failed'))))
+        paint = undefined
+      } else entry.revert = revert
+      inner.keepPaint?.(d, paint)
       entry.decision = d
       observer?.observe(el)
     }

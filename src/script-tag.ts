@@ -1,6 +1,7 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
 import { LOADING } from './dom/markup'
+import { forgetPaint, paint, unpaint, type Painted } from './dom/paint'
 import { internals } from './internals'
 import { loadBeside } from './lib/loadBeside'
 import { checkEndpoint, checkSite, checkStorage } from './options'
@@ -107,6 +108,10 @@ export const bootScriptTag = (win: Window): void => {
     return
   }
   const { attune, report } = instance
+  const inner = internals.get(attune)
+  const doc = win.document
+  const painted: Painted = new Map()
+  if (inner?.remember) inner.painted = painted
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
   const load = (file: string): void => {
     if (script?.src) loadBeside(script.src, file)
@@ -120,20 +125,33 @@ export const bootScriptTag = (win: Window): void => {
       requested = true
       load(PAGE_CHUNK)
     }
-    // Refused (the first decision is heard even when it changes nothing): no slot will be decided
-    // on this page, so none waits hidden.
-    if (!personalization && internals.get(attune)?.decided()) win.document.documentElement.classList.remove(LOADING)
+    if (!personalization) {
+      // What was painted and kept goes with the profile.
+      unpaint(painted)
+      forgetPaint(attune.site)
+      // Refused (the first decision is heard even when it changes nothing): no slot will be decided
+      // on this page, so none waits hidden.
+      if (inner?.decided()) doc.documentElement.classList.remove(LOADING)
+    }
   }
   const offConsent = attune.consent.on(follow)
   follow()
+  // A returning shopper's slots show their last decision before the first frame (dom/paint.ts),
+  // once the parser has read them: its first readystatechange comes before DOMContentLoaded.
+  const paintNow = (): void => {
+    if (inner?.painted && attune.consent.get().personalization) paint(doc, attune.site, painted)
+  }
+  if (doc.readyState == 'loading') doc.addEventListener('readystatechange', paintNow, { once: true })
+  else paintNow()
   const destroy = (): Promise<void> => {
     offConsent()
     for (const stop of stops.splice(0)) stop()
+    unpaint(painted)
     chunk?.stop()
     return attune.destroy()
   }
   const command = createCommand({ ...attune, destroy }, report, {
-    extend: (_a, _r, start) => stops.push((start as (...args: unknown[]) => () => void)(attune, endpoint, consentOptions, internals.get(attune))),
+    extend: (_a, _r, start) => stops.push((start as (...args: unknown[]) => () => void)(attune, endpoint, consentOptions, inner)),
     // identify and reset go to the server's connection, loaded with data-attune-endpoint (see loadChunk.ts).
     ...(chunk && {
       connect: (_a, _r, fn) => chunk.accept(fn as typeof connect),

@@ -1,4 +1,5 @@
 import { autoTrack } from './auto'
+import { keepPaint } from './dom/paint'
 import { internals } from './internals'
 import { createPersonalizer } from './personalize'
 import type { PageChunk } from './script-tag'
@@ -10,11 +11,23 @@ import type { PageChunk } from './script-tag'
 export const startPage: PageChunk = (attune, endpoint) => {
   const stopTracking = autoTrack(attune)
   const inner = internals.get(attune)
+  // What the tag paints before the next page's first frame (dom/paint.ts). Only what another page
+  // would decide alike: not a QA override, and not a slot with an audience reading page, UTM,
+  // device or time facts (one for /sale only would be painted on the home page, then undone).
+  if (inner?.painted) {
+    inner.keepPaint = (d, html) => {
+      const { audiences = [], variants = {} } = inner.inspect?.().config ?? {}
+      const mine = html !== undefined && audiences.filter((a) => variants[d.slot]?.some((v) => v.audience == a.id))
+      const kept = mine && d.reason.kind != 'forced' && !/"fact":"(?!profile\.)/.test(JSON.stringify(mine))
+      keepPaint(attune.site, d.slot, kept ? [d.variant as string, html] : undefined)
+    }
+  }
   // The tag checked its endpoint already; the checks of personalize() would only add bytes.
   const personalizer = inner && createPersonalizer(attune, inner, { endpoint, revealTimeoutMs: 1000 })
   personalizer?.apply()
   return () => {
     stopTracking()
     personalizer?.stop()
+    if (inner) inner.keepPaint = undefined
   }
 }

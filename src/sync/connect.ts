@@ -1,6 +1,7 @@
 import type { Attune } from '../createAttune'
 import type { Internals } from '../internals'
 import type { TrackedEvent } from '../track'
+import { forgetPaint } from '../dom/paint'
 import { emptyProfile } from '../profile/model'
 import { createProfileSync } from './createProfileSync'
 import { createSync } from './createSync'
@@ -73,6 +74,8 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
     async reset() {
       await events.flush()
       shared.visitors.forget()
+      // The tag's painted decisions were this visitor's (dom/paint.ts).
+      forgetPaint(attune.site)
       await inner.profile.rewrite(emptyProfile)
     },
     stop: () => {

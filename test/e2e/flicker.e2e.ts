@@ -276,8 +276,78 @@ describe('no flicker (promise 2)', () => {
     await page.close()
   })
 
-  it('when the page chunk is blocked, the CSS reveals every slot with its default content, and nothing swaps afterwards', async () => {
+  it('with the last decision kept, slots show it in the first frame they are visible, before the page chunk arrives', async () => {
     const page = await shopperTab()
+    let held = 0
+    await page.route(CHUNK, async (route) => {
+      held++
+      // Held until the hero has been seen visible with its variant: only the tag can have shown it.
+      await page.waitForFunction(() => (window.__frames ?? []).some((f) => f.slot === 'hero' && f.visible && f.content === 'running'), undefined, {
+        timeout: 10_000,
+        polling: 'raf',
+      })
+      await route.continue()
+    })
+    await page.goto(server.url + SHOP)
+    await settled(page)
+    await frames(page, 30)
+    const got = await recorded(page)
+    expect(held).toBe(1)
+    const hero = expectShownOnce(got, 'hero', 'running')
+    expectShownOnce(got, 'picks', 'running')
+    // Shown by the tag while the page still had the anti-flicker class: before any decision.
+    expect(hero.loading).toBe(true)
+    expect(got.shifts).toEqual([])
+    expect(got.errors).toEqual([])
+    console.log(`painted from the last decision: hero shown ${ms(hero.t)} after navigation start (${ms(hero.t - got.dcl)} after DOMContentLoaded, frame ${hero.n})`)
+    await page.close()
+  })
+
+  it('when the decision changed since the last page, the slot shows the kept one first and the new decision once made', async () => {
+    const page = await shopperTab()
+    // What an earlier page would have kept had it decided hiking (the template's own HTML).
+    await page.evaluate(() => {
+      const html = (document.querySelector('template[data-attune-variant="hero"][data-attune-id="hiking"]') as HTMLTemplateElement).innerHTML
+      const kept = JSON.parse(localStorage.getItem('attune:paint:shop-1') ?? '{}')
+      localStorage.setItem('attune:paint:shop-1', JSON.stringify({ ...kept, hero: ['hiking', html] }))
+    })
+    // The chunk is held until the kept variant has been on screen, so the change is recorded.
+    await page.route(CHUNK, async (route) => {
+      await page.waitForFunction(() => (window.__frames ?? []).some((f) => f.slot === 'hero' && f.visible && f.content === 'hiking'), undefined, {
+        timeout: 10_000,
+        polling: 'raf',
+      })
+      await route.continue()
+    })
+    await page.reload()
+    await settled(page)
+    await page.waitForFunction(() => document.querySelector('[data-attune-slot="hero"] > [data-content]')?.getAttribute('data-content') === 'running', undefined, { timeout: 10_000 })
+    await frames(page, 30)
+    const got = await recorded(page)
+    const { from, reveal } = timeline(got, 'hero')
+    expect(reveal.content).toBe('hiking')
+    // One change, to the decision, and none after it.
+    const contents = from.map((f) => f.content).filter((c, i, all) => c !== all[i - 1])
+    expect(contents).toEqual(['hiking', 'running'])
+    expect(await page.evaluate(() => JSON.parse(localStorage.getItem('attune:paint:shop-1') ?? '{}').hero?.[0])).toBe('running')
+    expect(got.errors).toEqual([])
+    await page.close()
+  })
+
+  it('when the page chunk is blocked, slots painted from the last decision keep it, and nothing changes afterwards', async () => {
+    const page = await shopperTab()
+    await page.route(CHUNK, (route) => route.abort())
+    await page.goto(server.url + SHOP)
+    await revealed(page)
+    await frames(page, 120)
+    const got = await recorded(page)
+    for (const slot of ['hero', 'picks']) expectShownOnce(got, slot, 'running')
+    await page.close()
+  })
+
+  it('when the page chunk is blocked and no decision was kept, the CSS reveals every slot with its default content, and nothing swaps afterwards', async () => {
+    const page = await shopperTab()
+    await page.evaluate(() => localStorage.removeItem('attune:paint:shop-1'))
     await page.route(CHUNK, (route) => route.abort())
     await page.goto(server.url + SHOP)
     await revealed(page)
@@ -294,8 +364,9 @@ describe('no flicker (promise 2)', () => {
     await page.close()
   })
 
-  it('when the page chunk arrives after the reveal timeout, slots keep their default content and are marked shown', async () => {
+  it('when the page chunk arrives after the reveal timeout and no decision was kept, slots keep their default content and are marked shown', async () => {
     const page = await shopperTab()
+    await page.evaluate(() => localStorage.removeItem('attune:paint:shop-1'))
     let held = 0
     await page.route(CHUNK, async (route) => {
       held++

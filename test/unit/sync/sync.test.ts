@@ -295,6 +295,20 @@ describe('attune/sync', () => {
     await vi.waitFor(() => expect(localStorage.getItem('attune:erase:shop-1')).toBeNull())
   })
 
+  it('reset() starts a new visitor with an empty profile, and forgets the decisions the script tag would paint', async () => {
+    const { a, handle } = await start(['personalization', 'measurement'], 'indexeddb')
+    a.track('product_viewed', { id: 'p1', category: 'running' })
+    await handle.flush()
+    const before = calls[0]!.body.visitor
+    localStorage.setItem('attune:paint:shop-1', JSON.stringify({ hero: ['running', '<h2>Running</h2>'] }))
+    await handle.reset()
+    expect(localStorage.getItem('attune:paint:shop-1')).toBeNull()
+    expect(a.profile.get().affinities).toEqual({})
+    a.track('two')
+    await handle.flush()
+    expect(calls.at(-1)!.body.visitor).not.toBe(before)
+  })
+
   it('never sends the same event twice once acknowledged, across flushes', async () => {
     const { a, handle } = await start()
     for (let i = 0; i < 5; i++) a.track(`e${i}`)

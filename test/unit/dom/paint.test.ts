@@ -1,0 +1,275 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createAttune, type AttuneError } from '../../../src/index'
+import type { Explanation } from '../../../src/decide/model'
+import { forgetPaint, keepPaint, paint, paintKey, unpaint, type Painted } from '../../../src/dom/paint'
+import { bootScriptTag, type AttuneCommand } from '../../../src/script-tag'
+import { startPage } from '../../../src/startPage'
+import { freshIndexedDb } from '../fresh'
+
+type Win = Window & { attune?: AttuneCommand }
+const win = window as Win
+
+const PAGE = `
+<section data-attune-slot="hero"><h2 data-content="default">Welcome</h2></section>
+<template data-attune-variant="hero" data-attune-id="running" data-attune-tags="category:running"><h2 data-content="running" class="big">Running week</h2></template>
+<template data-attune-variant="hero" data-attune-id="hiking" data-attune-tags="category:hiking"><h2 data-content="hiking">Hiking week</h2></template>
+<aside data-attune-slot="banner"><p data-content="default">Free returns</p></aside>
+<template data-attune-variant="banner" data-attune-id="sale" data-attune-tags="category:running"><p data-content="sale" onclick="steal()">Sale</p></template>`
+
+const KEY = paintKey('shop-1')
+const hero = () => document.querySelector('[data-attune-slot="hero"]') as HTMLElement
+const banner = () => document.querySelector('[data-attune-slot="banner"]') as HTMLElement
+const shows = (el: Element) => el.firstElementChild?.getAttribute('data-content')
+const templateHtml = (slot: string, id: string) =>
+  (document.querySelector(`template[data-attune-variant="${slot}"][data-attune-id="${id}"]`) as HTMLTemplateElement).innerHTML
+const kept = () => JSON.parse(localStorage.getItem(KEY) ?? 'null') as Record<string, [string, string]> | null
+const keep = (cache: Record<string, [string, string]>) => localStorage.setItem(KEY, JSON.stringify(cache))
+
+beforeEach(() => {
+  freshIndexedDb()
+  localStorage.clear()
+  document.head.replaceChildren()
+  document.body.innerHTML = PAGE
+  document.documentElement.className = ''
+})
+
+describe('paint', () => {
+  it('shows the kept variant when the page has its template with the same HTML, marks the slot shown, and undo puts back the very same nodes', () => {
+    const original = hero().firstElementChild
+    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    const painted: Painted = new Map()
+    paint(document, 'shop-1', painted)
+    expect(hero().innerHTML).toBe('<h2 data-content="running" class="big">Running week</h2>')
+    expect(hero().hasAttribute('data-attune-shown')).toBe(true)
+    expect(painted.get(hero())?.[0]).toBe('running')
+    // Copies, not the template's own nodes.
+    const template = document.querySelector('template[data-attune-id="running"]') as HTMLTemplateElement
+    expect(template.content.firstElementChild?.getAttribute('data-content')).toBe('running')
+    unpaint(painted)
+    expect(hero().firstElementChild).toBe(original)
+    expect(hero().hasAttribute('data-attune-shown')).toBe(false)
+    expect(painted.size).toBe(0)
+  })
+
+  it.each([
+    ['the template changed since', { hero: ['running', '<h2>Running week</h2>'] }],
+    ['the page has no such template', { hero: ['cycling', '<h2>Cycling</h2>'] }],
+    ['the entry is not a pair', { hero: 'running' }],
+    ['a slot named like an Object method', { constructor: ['running', ''] }],
+  ])('paints nothing when %s', (_name, cache) => {
+    localStorage.setItem(KEY, JSON.stringify(cache))
+    const painted: Painted = new Map()
+    paint(document, 'shop-1', painted)
+    expect(shows(hero())).toBe('default')
+    expect(hero().hasAttribute('data-attune-shown')).toBe(false)
+    expect(painted.size).toBe(0)
+  })
+
+  it('paints nothing, and throws nothing, when what is kept is not JSON or storage is blocked', () => {
+    localStorage.setItem(KEY, '{not json')
+    const painted: Painted = new Map()
+    expect(() => paint(document, 'shop-1', painted)).not.toThrow()
+    vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
+      throw new DOMException('blocked', 'SecurityError')
+    })
+    expect(() => paint(document, 'shop-1', painted)).not.toThrow()
+    vi.restoreAllMocks()
+    expect(shows(hero())).toBe('default')
+  })
+
+  it('leaves a slot already shown alone', () => {
+    hero().setAttribute('data-attune-shown', '')
+    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    paint(document, 'shop-1', new Map())
+    expect(shows(hero())).toBe('default')
+  })
+
+  it('keepPaint adds and forgets one slot at a time; forgetPaint forgets them all', () => {
+    keepPaint('shop-1', 'hero', ['running', 'a'])
+    keepPaint('shop-1', 'banner', ['sale', 'b'])
+    keepPaint('shop-1', 'hero', undefined)
+    expect(kept()).toEqual({ banner: ['sale', 'b'] })
+    forgetPaint('shop-1')
+    expect(localStorage.getItem(KEY)).toBeNull()
+  })
+})
+
+describe('the script tag paints before the page chunk decides', () => {
+  let errors: AttuneError[] = []
+
+  /** A shopper who granted consent on an earlier page: the choice is remembered in localStorage. */
+  const granted = async (): Promise<void> => {
+    const a = createAttune({ site: 'shop-1' })
+    a.consent.grant()
+    await a.destroy()
+  }
+
+  const boot = (attributes: Record<string, string> = {}): void => {
+    const script = document.createElement('script')
+    for (const [name, value] of Object.entries({ 'data-attune-site': 'shop-1', ...attributes })) script.setAttribute(name, value)
+    document.head.append(script)
+    bootScriptTag(window)
+    errors = []
+    win.attune!('on', 'error', (e: AttuneError) => errors.push(e))
+  }
+
+  /** What the page chunk does once loaded, with `n` running products viewed first; resolves to the hero's decision. */
+  const chunk = async (n = 3): Promise<Explanation> => {
+    for (let i = 0; i < n; i++) win.attune!('track', 'product_viewed', { id: `p${i}`, category: 'running' })
+    const decided = new Promise<Explanation>((resolve) =>
+      win.attune!('on', 'decision', (d: Explanation) => {
+        if (d.slot === 'hero') resolve(d)
+      }),
+    )
+    win.attune!('extend', startPage)
+    return decided
+  }
+
+  afterEach(async () => {
+    if (win.attune?.loaded) await win.attune('destroy')
+    Reflect.deleteProperty(window, 'attune')
+  })
+
+  it('with consent remembered, the kept variant shows as the tag boots, and the same decision keeps those very nodes', async () => {
+    await granted()
+    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    boot()
+    expect(shows(hero())).toBe('running')
+    const painted = hero().firstElementChild
+    const d = await chunk()
+    expect(d).toMatchObject({ variant: 'running', reason: { kind: 'affinity', tag: 'category:running' } })
+    await vi.waitFor(() => expect(document.documentElement.classList.contains('attune-loading')).toBe(false))
+    expect(hero().firstElementChild).toBe(painted)
+    expect(hero().hasAttribute('data-attune-shown')).toBe(true)
+    expect(kept()?.hero).toEqual(['running', templateHtml('hero', 'running')])
+    // The banner's template is the page's mistake, reported as such; nothing else went wrong.
+    expect(errors.map((e) => e.message)).toEqual(['Removed from the template of variant sale of slot banner: onclick on <p>.'])
+  })
+
+  it('when the decision differs from what was painted, the slot shows the decision, and that is kept for next time', async () => {
+    await granted()
+    keep({ hero: ['hiking', templateHtml('hero', 'hiking')] })
+    boot()
+    expect(shows(hero())).toBe('hiking')
+    await chunk()
+    await vi.waitFor(() => expect(shows(hero())).toBe('running'))
+    expect(hero().querySelectorAll('h2')).toHaveLength(1)
+    expect(kept()?.hero?.[0]).toBe('running')
+  })
+
+  it('a slot decided for its default content is painted no more', async () => {
+    await granted()
+    keep({ hero: ['hiking', templateHtml('hero', 'hiking')] })
+    boot()
+    await chunk(0)
+    await vi.waitFor(() => expect(shows(hero())).toBe('default'))
+    expect(kept()).toEqual({})
+  })
+
+  it('keeps only a template that needed no cleaning: one with an event handler attribute is shown cleaned, and not kept', async () => {
+    await granted()
+    boot()
+    await chunk()
+    await vi.waitFor(() => expect(shows(banner())).toBe('sale'))
+    expect(banner().querySelector('[onclick]')).toBeNull()
+    expect(kept()?.hero?.[0]).toBe('running')
+    expect(kept()).not.toHaveProperty('banner')
+  })
+
+  it('a QA override (?attune_force) is shown but not kept', async () => {
+    history.replaceState(null, '', '/?attune_force=hero:hiking')
+    // The site's config allows overrides; it comes from the server the tag names.
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ allowForce: true }), { status: 200 }))
+    try {
+      await granted()
+      boot({ 'data-attune-endpoint': 'https://p.example.com' })
+      const d = await chunk()
+      expect(d.reason.kind).toBe('forced')
+      await vi.waitFor(() => expect(shows(hero())).toBe('hiking'))
+      expect(kept()).not.toHaveProperty('hero')
+      // The control: the same page without the override keeps its decision.
+      await win.attune!('destroy')
+      Reflect.deleteProperty(window, 'attune')
+      document.body.innerHTML = PAGE
+      history.replaceState(null, '', '/')
+      boot({ 'data-attune-endpoint': 'https://p.example.com' })
+      expect((await chunk()).reason.kind).toBe('affinity')
+      await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
+    } finally {
+      vi.unstubAllGlobals()
+      history.replaceState(null, '', '/')
+    }
+  })
+
+  it.each([
+    ['the page path', { fact: 'page.path', op: 'eq', value: '/sale' }, undefined],
+    ['UTM', { fact: 'utm.utm_campaign', op: 'eq', value: 'spring' }, undefined],
+    ['the hour, beside the profile', { any: [{ fact: 'profile.counters.visits', op: 'gte', value: 99 }, { fact: 'time.hour', op: 'gte', value: 25 }] }, undefined],
+    ['the profile alone', { fact: 'profile.counters.visits', op: 'gte', value: 99 }, 'running'],
+  ])('a slot with an audience on %s keeps its decision for the tag only when the audience reads the profile alone', async (_name, condition, kept_) => {
+    // The site's config gives the hero's hiking variant an audience, which this shopper does not match.
+    const config = { audiences: [{ id: 'a1', condition }], variants: { hero: [{ id: 'hiking', audience: 'a1' }] } }
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify(config), { status: 200 }))
+    try {
+      await granted()
+      boot({ 'data-attune-endpoint': 'https://p.example.com' })
+      expect(await chunk()).toMatchObject({ variant: 'running', reason: { kind: 'affinity' } })
+      // Kept (or not) in the task that shows the variant.
+      await vi.waitFor(() => expect(shows(hero())).toBe('running'))
+      expect(kept()?.hero?.[0]).toBe(kept_)
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it('withdrawal puts back the default content of painted slots and forgets what was kept', async () => {
+    await granted()
+    const original = hero().firstElementChild
+    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    boot()
+    expect(shows(hero())).toBe('running')
+    win.attune!('consent', 'withdraw')
+    expect(hero().firstElementChild).toBe(original)
+    expect(localStorage.getItem(KEY)).toBeNull()
+  })
+
+  it('withdrawal after the page chunk took a painted slot over puts back its default content too', async () => {
+    await granted()
+    const original = hero().firstElementChild
+    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    boot()
+    await chunk()
+    await vi.waitFor(() => expect(document.documentElement.classList.contains('attune-loading')).toBe(false))
+    win.attune!('consent', 'withdraw')
+    await vi.waitFor(() => expect(hero().firstElementChild).toBe(original))
+    expect(localStorage.getItem(KEY)).toBeNull()
+  })
+
+  it('without personalization consent nothing is painted, and what an earlier grant kept is forgotten', () => {
+    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    boot()
+    expect(shows(hero())).toBe('default')
+    expect(localStorage.getItem(KEY)).toBeNull()
+  })
+
+  it('with data-attune-storage="memory" nothing is painted and nothing kept', async () => {
+    await granted()
+    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    boot({ 'data-attune-storage': 'memory' })
+    expect(shows(hero())).toBe('default')
+    localStorage.removeItem(KEY)
+    win.attune!('consent', 'grant')
+    await chunk()
+    await vi.waitFor(() => expect(shows(hero())).toBe('running'))
+    expect(localStorage.getItem(KEY)).toBeNull()
+  })
+
+  it('destroy puts back what was painted', async () => {
+    await granted()
+    const original = hero().firstElementChild
+    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    boot()
+    await win.attune!('destroy')
+    expect(hero().firstElementChild).toBe(original)
+  })
+})
