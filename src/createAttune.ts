@@ -1,4 +1,5 @@
 import { createConsent, DENIED, PURPOSES, type Consent, type ConsentState } from './consent'
+import { forgetPaint } from './dom/paint'
 import { createEmitter } from './lib/emitter'
 import { AttuneError, type Report } from './lib/errors'
 import { createUuidv7 } from './lib/uuidv7'
@@ -237,8 +238,10 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
             : typeof checked === 'string'
               ? checked.replace('props', 'the value')
               : ''
-        if (why) report('bad_call', `profile.setInterest(${JSON.stringify(key)}, value) ${why}; nothing was stored.`)
-        else profile.setInterest(key, (checked as { value?: JsonValue }).value)
+        if (why) return report('bad_call', `profile.setInterest(${JSON.stringify(key)}, value) ${why}; nothing was stored.`)
+        profile.setInterest(key, (checked as { value?: JsonValue }).value)
+        // The shopper said something: the script tag must not paint a decision made before it (dom/paint.ts).
+        forgetPaint(site)
       }),
     },
     track,

@@ -179,7 +179,7 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
     return d
   }
 
-    /**
+  /**
    * What variant `id` of `slot` shows: from the config's nodes and edits, or the page's template.
    * `paint` is the template's HTML when the script tag may show it before the next page's first
    * frame: a template alone, which cleaning left as it was (dom/paint.ts).

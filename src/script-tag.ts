@@ -146,6 +146,7 @@ export const bootScriptTag = (win: Window): void => {
   const destroy = (): Promise<void> => {
     offConsent()
     for (const stop of stops.splice(0)) stop()
+    doc.removeEventListener('readystatechange', paintNow)
     unpaint(painted)
     chunk?.stop()
     return attune.destroy()

@@ -1,4 +1,5 @@
 import type { Attune } from '../createAttune'
+import { forgetPaint } from '../dom/paint'
 import type { Internals } from '../internals'
 import { hasOwn, type DeviceEntry } from '../profile/model'
 
@@ -25,5 +26,7 @@ export const removeAffinity = (attune: Attune, inner: Internals, key: string): b
   const rest = hasOwn(view, key) ? (view[key] as number) : 0
   // `t` now, not when the change runs: changes are applied again on every read until written.
   if (rest) inner.profile.change(set((a) => (a[key] = { s: -rest, t })))
+  // Nor may the script tag paint a decision that rested on it (dom/paint.ts).
+  forgetPaint(attune.site)
   return true
 }

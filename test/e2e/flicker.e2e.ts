@@ -104,6 +104,20 @@ const frames = (page: Page, count: number): Promise<void> =>
     count,
   )
 
+/**
+ * Holds every request for the page chunk until `until` is true in the page (checked every frame);
+ * returns how many requests were held.
+ */
+const holdChunk = async (page: Page, until: () => boolean): Promise<() => number> => {
+  let held = 0
+  await page.route(CHUNK, async (route) => {
+    held++
+    await page.waitForFunction(until, undefined, { timeout: 10_000, polling: 'raf' })
+    await route.continue()
+  })
+  return () => held
+}
+
 /** Waits until every slot is marked shown and `<html>` lost the anti-flicker class: nothing waits any more. */
 const settled = (page: Page): Promise<unknown> =>
   page.waitForFunction(
@@ -278,21 +292,13 @@ describe('no flicker (promise 2)', () => {
 
   it('with the last decision kept, slots show it in the first frame they are visible, before the page chunk arrives', async () => {
     const page = await shopperTab()
-    let held = 0
-    await page.route(CHUNK, async (route) => {
-      held++
-      // Held until the hero has been seen visible with its variant: only the tag can have shown it.
-      await page.waitForFunction(() => (window.__frames ?? []).some((f) => f.slot === 'hero' && f.visible && f.content === 'running'), undefined, {
-        timeout: 10_000,
-        polling: 'raf',
-      })
-      await route.continue()
-    })
+    // Held until the hero has been seen visible with its variant: only the tag can have shown it.
+    const held = await holdChunk(page, () => (window.__frames ?? []).some((f) => f.slot === 'hero' && f.visible && f.content === 'running'))
     await page.goto(server.url + SHOP)
     await settled(page)
     await frames(page, 30)
     const got = await recorded(page)
-    expect(held).toBe(1)
+    expect(held()).toBe(1)
     const hero = expectShownOnce(got, 'hero', 'running')
     expectShownOnce(got, 'picks', 'running')
     // Shown by the tag while the page still had the anti-flicker class: before any decision.
@@ -312,13 +318,7 @@ describe('no flicker (promise 2)', () => {
       localStorage.setItem('attune:paint:shop-1', JSON.stringify({ ...kept, hero: ['hiking', html] }))
     })
     // The chunk is held until the kept variant has been on screen, so the change is recorded.
-    await page.route(CHUNK, async (route) => {
-      await page.waitForFunction(() => (window.__frames ?? []).some((f) => f.slot === 'hero' && f.visible && f.content === 'hiking'), undefined, {
-        timeout: 10_000,
-        polling: 'raf',
-      })
-      await route.continue()
-    })
+    await holdChunk(page, () => (window.__frames ?? []).some((f) => f.slot === 'hero' && f.visible && f.content === 'hiking'))
     await page.reload()
     await settled(page)
     await page.waitForFunction(() => document.querySelector('[data-attune-slot="hero"] > [data-content]')?.getAttribute('data-content') === 'running', undefined, { timeout: 10_000 })
@@ -367,21 +367,13 @@ describe('no flicker (promise 2)', () => {
   it('when the page chunk arrives after the reveal timeout and no decision was kept, slots keep their default content and are marked shown', async () => {
     const page = await shopperTab()
     await page.evaluate(() => localStorage.removeItem('attune:paint:shop-1'))
-    let held = 0
-    await page.route(CHUNK, async (route) => {
-      held++
-      // Held until the stylesheet has revealed the slots: the decision now comes too late to be shown.
-      await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-attune-slot]')).every((el) => getComputedStyle(el).visibility === 'visible'), undefined, {
-        timeout: 10_000,
-        polling: 'raf',
-      })
-      await route.continue()
-    })
+    // Held until the stylesheet has revealed the slots: the decision now comes too late to be shown.
+    const held = await holdChunk(page, () => Array.from(document.querySelectorAll('[data-attune-slot]')).every((el) => getComputedStyle(el).visibility === 'visible'))
     await page.goto(server.url + SHOP)
     await settled(page)
     await frames(page, 30)
     const got = await recorded(page)
-    expect(held).toBe(1)
+    expect(held()).toBe(1)
     expectShownOnce(got, 'hero', 'default')
     expectShownOnce(got, 'picks', 'default')
     expect(got.errors).toEqual([])
@@ -459,14 +451,8 @@ describe('no layout shift (promise 2)', () => {
       const html = (await response.text()).replace('<div data-content="running">', '<div data-content="running"><p>One line too many.</p>')
       await route.fulfill({ response, body: html })
     })
-    await page.route(CHUNK, async (route) => {
-      // Held until the page has been painted with the hidden hero, so the swap moves painted content.
-      await page.waitForFunction(() => (window.__frames ?? []).filter((f) => f.slot === 'hero').length > 0 && (window.__frameCount ?? 0) > 3, undefined, {
-        timeout: 10_000,
-        polling: 'raf',
-      })
-      await route.continue()
-    })
+    // Held until the page has been painted with the hidden hero, so the swap moves painted content.
+    await holdChunk(page, () => (window.__frames ?? []).filter((f) => f.slot === 'hero').length > 0 && (window.__frameCount ?? 0) > 3)
     await page.goto(server.url + SHOP)
     await settled(page)
     await frames(page, 30)

@@ -4,6 +4,8 @@ import type { Explanation } from '../../../src/decide/model'
 import { forgetPaint, keepPaint, paint, paintKey, unpaint, type Painted } from '../../../src/dom/paint'
 import { bootScriptTag, type AttuneCommand } from '../../../src/script-tag'
 import { startPage } from '../../../src/startPage'
+import { internals } from '../../../src/internals'
+import { removeAffinity } from '../../../src/ui/removeAffinity'
 import { freshIndexedDb } from '../fresh'
 
 type Win = Window & { attune?: AttuneCommand }
@@ -24,6 +26,8 @@ const templateHtml = (slot: string, id: string) =>
   (document.querySelector(`template[data-attune-variant="${slot}"][data-attune-id="${id}"]`) as HTMLTemplateElement).innerHTML
 const kept = () => JSON.parse(localStorage.getItem(KEY) ?? 'null') as Record<string, [string, string]> | null
 const keep = (cache: Record<string, [string, string]>) => localStorage.setItem(KEY, JSON.stringify(cache))
+/** What the page chunk keeps after showing the hero's running variant. */
+const keepRunning = () => keep({ hero: ['running', templateHtml('hero', 'running')] })
 
 beforeEach(() => {
   freshIndexedDb()
@@ -36,7 +40,7 @@ beforeEach(() => {
 describe('paint', () => {
   it('shows the kept variant when the page has its template with the same HTML, marks the slot shown, and undo puts back the very same nodes', () => {
     const original = hero().firstElementChild
-    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    keepRunning()
     const painted: Painted = new Map()
     paint(document, 'shop-1', painted)
     expect(hero().innerHTML).toBe('<h2 data-content="running" class="big">Running week</h2>')
@@ -79,7 +83,7 @@ describe('paint', () => {
 
   it('leaves a slot already shown alone', () => {
     hero().setAttribute('data-attune-shown', '')
-    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    keepRunning()
     paint(document, 'shop-1', new Map())
     expect(shows(hero())).toBe('default')
   })
@@ -91,6 +95,39 @@ describe('paint', () => {
     expect(kept()).toEqual({ banner: ['sale', 'b'] })
     forgetPaint('shop-1')
     expect(localStorage.getItem(KEY)).toBeNull()
+  })
+})
+
+describe('what the shopper says forgets what the tag would paint', () => {
+  const shopper = async () => {
+    const a = createAttune({ site: 'shop-1' })
+    a.consent.grant()
+    await new Promise((resolve) => a.on('ready', resolve))
+    a.track('product_viewed', { id: 'p1', category: 'running' })
+    keepRunning()
+    return a
+  }
+
+  it('a stated preference (profile.setInterest)', async () => {
+    const a = await shopper()
+    a.profile.setInterest('sport', 'hiking')
+    expect(localStorage.getItem(KEY)).toBeNull()
+    await a.destroy()
+  })
+
+  it('but not a refused one', async () => {
+    const a = await shopper()
+    a.on('error', () => {})
+    a.profile.setInterest('', 'hiking')
+    expect(kept()?.hero?.[0]).toBe('running')
+    await a.destroy()
+  })
+
+  it('an affinity removed in the preference center', async () => {
+    const a = await shopper()
+    expect(removeAffinity(a, internals.get(a)!, 'category:running')).toBe(true)
+    expect(localStorage.getItem(KEY)).toBeNull()
+    await a.destroy()
   })
 })
 
@@ -132,7 +169,7 @@ describe('the script tag paints before the page chunk decides', () => {
 
   it('with consent remembered, the kept variant shows as the tag boots, and the same decision keeps those very nodes', async () => {
     await granted()
-    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    keepRunning()
     boot()
     expect(shows(hero())).toBe('running')
     const painted = hero().firstElementChild
@@ -225,7 +262,7 @@ describe('the script tag paints before the page chunk decides', () => {
   it('withdrawal puts back the default content of painted slots and forgets what was kept', async () => {
     await granted()
     const original = hero().firstElementChild
-    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    keepRunning()
     boot()
     expect(shows(hero())).toBe('running')
     win.attune!('consent', 'withdraw')
@@ -236,7 +273,7 @@ describe('the script tag paints before the page chunk decides', () => {
   it('withdrawal after the page chunk took a painted slot over puts back its default content too', async () => {
     await granted()
     const original = hero().firstElementChild
-    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    keepRunning()
     boot()
     await chunk()
     await vi.waitFor(() => expect(document.documentElement.classList.contains('attune-loading')).toBe(false))
@@ -246,7 +283,7 @@ describe('the script tag paints before the page chunk decides', () => {
   })
 
   it('without personalization consent nothing is painted, and what an earlier grant kept is forgotten', () => {
-    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    keepRunning()
     boot()
     expect(shows(hero())).toBe('default')
     expect(localStorage.getItem(KEY)).toBeNull()
@@ -254,7 +291,7 @@ describe('the script tag paints before the page chunk decides', () => {
 
   it('with data-attune-storage="memory" nothing is painted and nothing kept', async () => {
     await granted()
-    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    keepRunning()
     boot({ 'data-attune-storage': 'memory' })
     expect(shows(hero())).toBe('default')
     localStorage.removeItem(KEY)
@@ -264,10 +301,34 @@ describe('the script tag paints before the page chunk decides', () => {
     expect(localStorage.getItem(KEY)).toBeNull()
   })
 
+  it('on a page still parsing, paints once the parser is done (its first readystatechange), not before', async () => {
+    await granted()
+    keepRunning()
+    const state = vi.spyOn(document, 'readyState', 'get').mockReturnValue('loading')
+    boot()
+    expect(shows(hero())).toBe('default')
+    state.mockReturnValue('interactive')
+    document.dispatchEvent(new Event('readystatechange'))
+    expect(shows(hero())).toBe('running')
+    state.mockRestore()
+  })
+
+  it('destroyed while the page still parses, it paints nothing afterwards', async () => {
+    await granted()
+    keepRunning()
+    const state = vi.spyOn(document, 'readyState', 'get').mockReturnValue('loading')
+    boot()
+    await win.attune!('destroy')
+    state.mockReturnValue('interactive')
+    document.dispatchEvent(new Event('readystatechange'))
+    expect(shows(hero())).toBe('default')
+    state.mockRestore()
+  })
+
   it('destroy puts back what was painted', async () => {
     await granted()
     const original = hero().firstElementChild
-    keep({ hero: ['running', templateHtml('hero', 'running')] })
+    keepRunning()
     boot()
     await win.attune!('destroy')
     expect(hero().firstElementChild).toBe(original)
