@@ -165,6 +165,8 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
       // The profile goes with its purpose. Another tab that withdrew already deleted it: this tab only forgets.
       if ((previous.personalization && !state.personalization) || cause === 'withdraw') {
         wiping = cause === 'tab' ? Promise.resolve() : profile.wipe()
+        // What the script tag would paint from it (dom/paint.ts).
+        forgetPaint(site)
       }
       tracker.settle()
       if (all) ready = 'no'
@@ -241,7 +243,7 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
         if (why) return report('bad_call', `profile.setInterest(${JSON.stringify(key)}, value) ${why}; nothing was stored.`)
         profile.setInterest(key, (checked as { value?: JsonValue }).value)
         // The shopper said something: the script tag must not paint a decision made before it (dom/paint.ts).
-        forgetPaint(site)
+        forgetPaint(site, internals.get(attune))
       }),
     },
     track,

@@ -199,7 +199,7 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
         if (removed.length) report('config', `Removed from the template of variant ${id} of slot ${slot}: ${removed.join(', ')}.`)
         // Read, never written: the template's own serialization, which the tag compares (dom/paint.ts).
         // eslint-disable-next-line no-restricted-properties
-        else if (!content.edits) content.paint = template.innerHTML
+        else if (!content.edits) content.paint = template.outerHTML
       } else if (!content.edits) return 'it has no template and no content'
     }
     return content

@@ -1,7 +1,7 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
-import { LOADING } from './dom/markup'
-import { forgetPaint, paint, unpaint, type Painted } from './dom/paint'
+import { LOADING, REVEAL_MS } from './dom/markup'
+import { paint, unpaint, type Painted } from './dom/paint'
 import { internals } from './internals'
 import { loadBeside } from './lib/loadBeside'
 import { checkEndpoint, checkSite, checkStorage } from './options'
@@ -126,9 +126,8 @@ export const bootScriptTag = (win: Window): void => {
       load(PAGE_CHUNK)
     }
     if (!personalization) {
-      // What was painted and kept goes with the profile.
+      // What was painted goes with the profile (createAttune forgets what was kept).
       unpaint(painted)
-      forgetPaint(attune.site)
       // Refused (the first decision is heard even when it changes nothing): no slot will be decided
       // on this page, so none waits hidden.
       if (inner?.decided()) doc.documentElement.classList.remove(LOADING)
@@ -137,9 +136,12 @@ export const bootScriptTag = (win: Window): void => {
   const offConsent = attune.consent.on(follow)
   follow()
   // A returning shopper's slots show their last decision before the first frame (dom/paint.ts),
-  // once the parser has read them: its first readystatechange comes before DOMContentLoaded.
+  // once the parser has read them: its first readystatechange comes before DOMContentLoaded. Not
+  // once the anti-flicker CSS has shown the slots' default content: that would be a flicker.
   const paintNow = (): void => {
-    if (inner?.painted && attune.consent.get().personalization) paint(doc, attune.site, painted)
+    if (inner?.painted && attune.consent.get().personalization && doc.documentElement.classList.contains(LOADING) && performance.now() < REVEAL_MS) {
+      paint(doc, attune.site, painted)
+    }
   }
   if (doc.readyState == 'loading') doc.addEventListener('readystatechange', paintNow, { once: true })
   else paintNow()

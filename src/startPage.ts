@@ -1,4 +1,5 @@
 import { autoTrack } from './auto'
+import { REVEAL_MS } from './dom/markup'
 import { keepPaint } from './dom/paint'
 import { internals } from './internals'
 import { createPersonalizer } from './personalize'
@@ -16,6 +17,7 @@ export const startPage: PageChunk = (attune, endpoint) => {
   // device or time facts (one for /sale only would be painted on the home page, then undone).
   if (inner?.painted) {
     inner.keepPaint = (d, html) => {
+      if (inner.stalePaint) return
       const { audiences = [], variants = {} } = inner.inspect?.().config ?? {}
       const mine = html !== undefined && audiences.filter((a) => variants[d.slot]?.some((v) => v.audience == a.id))
       const kept = mine && d.reason.kind != 'forced' && !/"fact":"(?!profile\.)/.test(JSON.stringify(mine))
@@ -23,7 +25,7 @@ export const startPage: PageChunk = (attune, endpoint) => {
     }
   }
   // The tag checked its endpoint already; the checks of personalize() would only add bytes.
-  const personalizer = inner && createPersonalizer(attune, inner, { endpoint, revealTimeoutMs: 1000 })
+  const personalizer = inner && createPersonalizer(attune, inner, { endpoint, revealTimeoutMs: REVEAL_MS })
   personalizer?.apply()
   return () => {
     stopTracking()

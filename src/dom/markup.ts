@@ -10,6 +10,9 @@ export const SLOT = 'data-attune-slot'
 /** Class on `<html>` while slots wait for their decision. */
 export const LOADING = 'attune-loading'
 
+/** How long slots wait before they show their default content, in ms from navigation start: the 1 s of `attune.css`. */
+export const REVEAL_MS = 1000
+
 /** Set on a slot once it shows its final content (a variant or its default): it never changes again. */
 export const SHOWN = 'data-attune-shown'
 

@@ -15,7 +15,7 @@ import { templateOf } from './templates'
  * personalization data removes it with the profile.
  */
 
-/** Slot → `[variant id, the template's innerHTML]`, under `attune:paint:<site>`. */
+/** Slot → `[variant id, the template's outerHTML]`, under `attune:paint:<site>`. */
 export type PaintCache = Record<string, [id: string, html: string]>
 
 /** Slots the tag painted and the personalizer has not decided yet: slot element → `[variant id, undo]`. */
@@ -25,36 +25,50 @@ export const paintKey = (site: string): string => `attune:paint:${site}`
 
 const read = (site: string): PaintCache => JSON.parse(localStore()?.getItem(paintKey(site)) || '{}')
 
+/** Elements the tag never copies: they run or load code, style the page, or change its base URL. */
+const BLOCKED = /^(script|style|base|link|meta|iframe|frame|object|embed|form|input|template|noscript|svg|math)$/
+/** Attributes the tag copies as they are; `href` and `src` only as http(s) or relative URLs. */
+const PLAIN = /^(class|title|alt|lang|dir|role|width|height|loading|decoding|(aria|data)-[\w-]+)$/
+
 /**
- * A copy of template content made of new elements and text nodes only, as `clean` (nodes.ts)
- * makes it: a declarative shadow root, invisible to `innerHTML`, is left behind.
+ * A copy of template content made of new elements and text nodes, or a throw for anything the
+ * tag does not copy. What storage says is never trusted to make a template safe: the page chunk
+ * keeps only templates its full cleaning (nodes.ts) left unchanged, and this stricter check
+ * holds even if the stored entry was written by someone else. A declarative shadow root,
+ * invisible to the HTML compared, is left behind.
  */
 const rebuild = (doc: Document, node: Node): Node => {
-  if (node.nodeType != 1) return doc.createTextNode(node.textContent ?? '')
+  if (node.nodeType == 3) return doc.createTextNode(node.textContent as string)
   const el = node as Element
+  if (node.nodeType != 1 || BLOCKED.test(el.localName)) throw el
   const copy = doc.createElement(el.localName)
-  for (const { name, value } of Array.from(el.attributes)) copy.setAttribute(name, value)
+  for (const { name, value } of Array.from(el.attributes)) {
+    if (!PLAIN.test(name) && !(/^(href|src)$/.test(name) && /^https?:$/.test(new URL(value, doc.baseURI).protocol))) throw el
+    copy.setAttribute(name, value)
+  }
   copy.append(...Array.from(el.childNodes, (child) => rebuild(doc, child)))
   return copy
 }
 
 /**
  * Shows in each slot of `doc` not shown yet the variant kept for it, when the page has its
- * template with exactly the HTML kept, and marks the slot shown. Records each painted slot in
- * `painted` with how to put its default content back. Anything unreadable paints nothing.
+ * template with exactly the HTML kept and the tag may copy it, and marks the slot shown. Records
+ * each painted slot in `painted` with how to put its default content back. Anything unreadable
+ * or refused paints nothing: that slot waits for its decision as before.
  */
 export const paint = (doc: Document, site: string, painted: Painted): void => {
-  try {
-    const cache = read(site)
-    for (const el of Array.from(doc.querySelectorAll(`[${SLOT}]:not([${SHOWN}])`))) {
+  for (const el of Array.from(doc.querySelectorAll(`[${SLOT}]:not([${SHOWN}])`))) {
+    try {
+      const cache = read(site)
       const slot = el.getAttribute(SLOT) as string
       const [id, html] = (Object.hasOwn(cache, slot) && cache[slot]) || []
       const template = id ? templateOf(doc, slot, id) : undefined
       // Read, never written: only compared with what the personalizer read from the same template.
       // eslint-disable-next-line no-restricted-properties
-      if (!template || template.innerHTML !== html) continue
+      if (!template || template.outerHTML !== html) continue
+      const nodes = Array.from(template.content.childNodes, (child) => rebuild(doc, child))
       const children = Array.from(el.childNodes)
-      el.replaceChildren(...Array.from(template.content.childNodes, (child) => rebuild(doc, child)))
+      el.replaceChildren(...nodes)
       el.setAttribute(SHOWN, '')
       painted.set(el, [
         id as string,
@@ -63,9 +77,9 @@ export const paint = (doc: Document, site: string, painted: Painted): void => {
           el.removeAttribute(SHOWN)
         },
       ])
+    } catch {
+      // Refused or unreadable: as above.
     }
-  } catch {
-    // No storage, or a value that is not ours: the slots wait for their decision as before.
   }
 }
 
@@ -82,6 +96,7 @@ export const unpaint = (painted: Painted | undefined): void => {
 export const keepPaint = (site: string, slot: string, entry: [string, string] | undefined): void => {
   try {
     const cache = read(site)
+    if (!entry && !Object.hasOwn(cache, slot)) return
     if (entry) cache[slot] = entry
     else delete cache[slot]
     localStore()?.setItem(paintKey(site), JSON.stringify(cache))
@@ -90,5 +105,12 @@ export const keepPaint = (site: string, slot: string, entry: [string, string] | 
   }
 }
 
-/** Forgets every kept slot: with the profile (personalization denied or withdrawn) or a new visitor. */
-export const forgetPaint = (site: string): void => localStore()?.removeItem(paintKey(site))
+/**
+ * Forgets every kept slot: with the profile (personalization denied or withdrawn). When the
+ * shopper changed their profile (a stated preference, a removed affinity, a new visitor), pass
+ * the instance's internals too: decisions this page made before that are then not kept again.
+ */
+export const forgetPaint = (site: string, inner?: { stalePaint?: boolean }): void => {
+  if (inner) inner.stalePaint = true
+  localStore()?.removeItem(paintKey(site))
+}

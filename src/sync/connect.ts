@@ -72,10 +72,10 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
     sync: profiles.sync,
     identify: (userId, { signature }) => profiles.identify(userId, signature),
     async reset() {
+      // The tag's painted decisions were this visitor's (dom/paint.ts): gone at once, whatever follows.
+      forgetPaint(attune.site, inner)
       await events.flush()
       shared.visitors.forget()
-      // The tag's painted decisions were this visitor's (dom/paint.ts).
-      forgetPaint(attune.site)
       await inner.profile.rewrite(emptyProfile)
     },
     stop: () => {

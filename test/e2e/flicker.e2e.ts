@@ -313,7 +313,7 @@ describe('no flicker (promise 2)', () => {
     const page = await shopperTab()
     // What an earlier page would have kept had it decided hiking (the template's own HTML).
     await page.evaluate(() => {
-      const html = (document.querySelector('template[data-attune-variant="hero"][data-attune-id="hiking"]') as HTMLTemplateElement).innerHTML
+      const html = (document.querySelector('template[data-attune-variant="hero"][data-attune-id="hiking"]') as HTMLTemplateElement).outerHTML
       const kept = JSON.parse(localStorage.getItem('attune:paint:shop-1') ?? '{}')
       localStorage.setItem('attune:paint:shop-1', JSON.stringify({ ...kept, hero: ['hiking', html] }))
     })
@@ -329,6 +329,8 @@ describe('no flicker (promise 2)', () => {
     // One change, to the decision, and none after it.
     const contents = from.map((f) => f.content).filter((c, i, all) => c !== all[i - 1])
     expect(contents).toEqual(['hiking', 'running'])
+    // Variants of one size: the change shifts nothing.
+    expect(got.shifts).toEqual([])
     expect(await page.evaluate(() => JSON.parse(localStorage.getItem('attune:paint:shop-1') ?? '{}').hero?.[0])).toBe('running')
     expect(got.errors).toEqual([])
     await page.close()

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createAttune, type AttuneError } from '../../../src/index'
+import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import type { Explanation } from '../../../src/decide/model'
 import { forgetPaint, keepPaint, paint, paintKey, unpaint, type Painted } from '../../../src/dom/paint'
 import { bootScriptTag, type AttuneCommand } from '../../../src/script-tag'
@@ -22,8 +22,9 @@ const KEY = paintKey('shop-1')
 const hero = () => document.querySelector('[data-attune-slot="hero"]') as HTMLElement
 const banner = () => document.querySelector('[data-attune-slot="banner"]') as HTMLElement
 const shows = (el: Element) => el.firstElementChild?.getAttribute('data-content')
+/** A template's HTML as the page chunk keeps it: its outerHTML, targeting attributes included. */
 const templateHtml = (slot: string, id: string) =>
-  (document.querySelector(`template[data-attune-variant="${slot}"][data-attune-id="${id}"]`) as HTMLTemplateElement).innerHTML
+  (document.querySelector(`template[data-attune-variant="${slot}"][data-attune-id="${id}"]`) as HTMLTemplateElement).outerHTML
 const kept = () => JSON.parse(localStorage.getItem(KEY) ?? 'null') as Record<string, [string, string]> | null
 const keep = (cache: Record<string, [string, string]>) => localStorage.setItem(KEY, JSON.stringify(cache))
 /** What the page chunk keeps after showing the hero's running variant. */
@@ -59,7 +60,6 @@ describe('paint', () => {
     ['the template changed since', { hero: ['running', '<h2>Running week</h2>'] }],
     ['the page has no such template', { hero: ['cycling', '<h2>Cycling</h2>'] }],
     ['the entry is not a pair', { hero: 'running' }],
-    ['a slot named like an Object method', { constructor: ['running', ''] }],
   ])('paints nothing when %s', (_name, cache) => {
     localStorage.setItem(KEY, JSON.stringify(cache))
     const painted: Painted = new Map()
@@ -67,6 +67,44 @@ describe('paint', () => {
     expect(shows(hero())).toBe('default')
     expect(hero().hasAttribute('data-attune-shown')).toBe(false)
     expect(painted.size).toBe(0)
+  })
+
+  it('a slot named like an Object method reads nothing of Object.prototype, and the next slot is still painted', () => {
+    document.body.insertAdjacentElement('afterbegin', Object.assign(document.createElement('div'), { className: 'odd' }))
+    document.querySelector('.odd')!.setAttribute('data-attune-slot', 'constructor')
+    keepRunning()
+    const painted: Painted = new Map()
+    paint(document, 'shop-1', painted)
+    expect(painted.size).toBe(1)
+    expect(shows(hero())).toBe('running')
+    expect(document.querySelector('.odd')!.hasAttribute('data-attune-shown')).toBe(false)
+  })
+
+  it.each([
+    ['an event handler attribute', '<p data-content="x" onclick="steal()">x</p>'],
+    ['a script', '<p data-content="x">x</p><script>steal()</script>'],
+    ['a javascript: link', '<p data-content="x"><a href="javascript:steal()">x</a></p>'],
+    ['a style attribute', '<p data-content="x" style="color:red">x</p>'],
+    ['an id, which clobbers globals', '<p data-content="x" id="attune">x</p>'],
+    ['a base element', '<base href="https://evil.example/"><p data-content="x">x</p>'],
+    ['a comment', '<!-- note --><p data-content="x">x</p>'],
+  ])('never paints a template with %s, whatever storage says', (_name, content) => {
+    // Storage written by someone else, naming a template of the page that the page chunk would have cleaned.
+    document.body.insertAdjacentHTML('beforeend', `<template data-attune-variant="hero" data-attune-id="x">${content}</template>`)
+    keep({ hero: ['x', templateHtml('hero', 'x')] })
+    const painted: Painted = new Map()
+    paint(document, 'shop-1', painted)
+    expect(painted.size).toBe(0)
+    expect(shows(hero())).toBe('default')
+    expect(document.querySelector('script:not([src])')).toBeNull()
+  })
+
+  it('paints a template with http(s) and relative links, images and plain attributes (the control for the test above)', () => {
+    const content = '<div data-content="x" class="c" aria-label="l"><a href="/shoes?c=running" title="t">a</a><a href="https://shop.example/x">b</a><img src="/i.png" alt="i" width="10"></div>'
+    document.body.insertAdjacentHTML('beforeend', `<template data-attune-variant="hero" data-attune-id="x">${content}</template>`)
+    keep({ hero: ['x', templateHtml('hero', 'x')] })
+    paint(document, 'shop-1', new Map())
+    expect(hero().innerHTML).toBe(content)
   })
 
   it('paints nothing, and throws nothing, when what is kept is not JSON or storage is blocked', () => {
@@ -141,10 +179,20 @@ describe('the script tag paints before the page chunk decides', () => {
     await a.destroy()
   }
 
+  /** The page's clock (`performance.now()`): ms since this test's navigation started, `at` ms ago. */
+  const navigated = (at: number): void => {
+    const start = Date.now() - at
+    vi.spyOn(performance, 'now').mockImplementation(() => Date.now() - start)
+  }
+  beforeEach(() => navigated(50))
+  afterEach(() => vi.restoreAllMocks())
+
+  /** Boots the tag on a page set up as the README says: `<html class="attune-loading">` and `attune.css`. */
   const boot = (attributes: Record<string, string> = {}): void => {
     const script = document.createElement('script')
     for (const [name, value] of Object.entries({ 'data-attune-site': 'shop-1', ...attributes })) script.setAttribute(name, value)
     document.head.append(script)
+    document.documentElement.classList.add('attune-loading')
     bootScriptTag(window)
     errors = []
     win.attune!('on', 'error', (e: AttuneError) => errors.push(e))
@@ -210,7 +258,7 @@ describe('the script tag paints before the page chunk decides', () => {
     await vi.waitFor(() => expect(shows(banner())).toBe('sale'))
     expect(banner().querySelector('[onclick]')).toBeNull()
     expect(kept()?.hero?.[0]).toBe('running')
-    expect(kept()).not.toHaveProperty('banner')
+    expect(kept() ?? {}).not.toHaveProperty('banner')
   })
 
   it('a QA override (?attune_force) is shown but not kept', async () => {
@@ -223,7 +271,7 @@ describe('the script tag paints before the page chunk decides', () => {
       const d = await chunk()
       expect(d.reason.kind).toBe('forced')
       await vi.waitFor(() => expect(shows(hero())).toBe('hiking'))
-      expect(kept()).not.toHaveProperty('hero')
+      expect(kept() ?? {}).not.toHaveProperty('hero')
       // The control: the same page without the override keeps its decision.
       await win.attune!('destroy')
       Reflect.deleteProperty(window, 'attune')
@@ -282,19 +330,26 @@ describe('the script tag paints before the page chunk decides', () => {
     expect(localStorage.getItem(KEY)).toBeNull()
   })
 
-  it('without personalization consent nothing is painted, and what an earlier grant kept is forgotten', () => {
+  it('without personalization consent nothing is painted', () => {
     keepRunning()
     boot()
     expect(shows(hero())).toBe('default')
-    expect(localStorage.getItem(KEY)).toBeNull()
   })
 
-  it('with data-attune-storage="memory" nothing is painted and nothing kept', async () => {
-    await granted()
+  it.each([
+    ['denied', (a: Attune) => a.consent.deny(['personalization'])],
+    ['withdrawn', (a: Attune) => a.consent.withdraw()],
+  ])('personalization %s, on any page (the tag or not), forgets what the tag would paint', async (_name, act) => {
+    const a = createAttune({ site: 'shop-1' })
+    a.consent.grant()
     keepRunning()
+    act(a)
+    expect(localStorage.getItem(KEY)).toBeNull()
+    await a.destroy()
+  })
+
+  it('with data-attune-storage="memory" nothing is kept', async () => {
     boot({ 'data-attune-storage': 'memory' })
-    expect(shows(hero())).toBe('default')
-    localStorage.removeItem(KEY)
     win.attune!('consent', 'grant')
     await chunk()
     await vi.waitFor(() => expect(shows(hero())).toBe('running'))
@@ -323,6 +378,61 @@ describe('the script tag paints before the page chunk decides', () => {
     document.dispatchEvent(new Event('readystatechange'))
     expect(shows(hero())).toBe('default')
     state.mockRestore()
+  })
+
+  it('once the anti-flicker CSS has shown default content (1 s), or without its class, nothing is painted', async () => {
+    await granted()
+    keepRunning()
+    navigated(1000)
+    boot()
+    expect(shows(hero())).toBe('default')
+    navigated(50)
+    await win.attune!('destroy')
+    Reflect.deleteProperty(window, 'attune')
+    document.documentElement.className = ''
+    const script = document.createElement('script')
+    script.setAttribute('data-attune-site', 'shop-1')
+    document.head.append(script)
+    bootScriptTag(window)
+    expect(shows(hero())).toBe('default')
+  })
+
+  it('a variant from the site config (not a template) is shown in place of what was painted, and not kept', async () => {
+    const config = {
+      audiences: [{ id: 'viewers', condition: { fact: 'profile.counters.product_views', op: 'gte', value: 1 } }],
+      variants: { hero: [{ id: 'promo', audience: 'viewers', content: [{ tag: 'h2', attrs: { 'data-content': 'promo' }, children: ['Promo'] }] }] },
+    }
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify(config), { status: 200 }))
+    try {
+      await granted()
+      keepRunning()
+      boot({ 'data-attune-endpoint': 'https://p.example.com' })
+      expect(shows(hero())).toBe('running')
+      expect(await chunk()).toMatchObject({ variant: 'promo', reason: { kind: 'audience' } })
+      await vi.waitFor(() => expect(shows(hero())).toBe('promo'))
+      expect(hero().querySelectorAll('h2')).toHaveLength(1)
+      expect(kept() ?? {}).not.toHaveProperty('hero')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it.each([
+    ['nothing', false],
+    ['a stated preference', true],
+  ])('after %s on this page, a slot shown later keeps (or not) the decision made before', async (_name, spoke) => {
+    await granted()
+    boot()
+    await chunk()
+    await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
+    if (spoke) win.attune!((a: { profile: { setInterest(k: string, v: string): void } }) => a.profile.setInterest('sport', 'hiking'))
+    localStorage.removeItem(KEY)
+    // The site renders another hero (an SPA view, a lazy section): decided as the first one was.
+    const again = Object.assign(document.createElement('section'), { innerHTML: '<h2 data-content="default">Welcome</h2>' })
+    again.setAttribute('data-attune-slot', 'hero')
+    document.body.append(again)
+    await vi.waitFor(() => expect(shows(again)).toBe('running'))
+    expect(kept()?.hero?.[0]).toBe(spoke ? undefined : 'running')
   })
 
   it('destroy puts back what was painted', async () => {
