@@ -240,10 +240,12 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
             : typeof checked === 'string'
               ? checked.replace('props', 'the value')
               : ''
-        if (why) return report('bad_call', `profile.setInterest(${JSON.stringify(key)}, value) ${why}; nothing was stored.`)
-        profile.setInterest(key, (checked as { value?: JsonValue }).value)
-        // The shopper said something: the script tag must not paint a decision made before it (dom/paint.ts).
-        forgetPaint(site, internals.get(attune))
+        if (why) report('bad_call', `profile.setInterest(${JSON.stringify(key)}, value) ${why}; nothing was stored.`)
+        else {
+          profile.setInterest(key, (checked as { value?: JsonValue }).value)
+          // The shopper said something: the script tag must not paint a decision made before it (dom/paint.ts).
+          forgetPaint(site)
+        }
       }),
     },
     track,

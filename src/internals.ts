@@ -51,8 +51,6 @@ export interface Internals {
    * with its template's HTML when the tag may paint it next time.
    */
   keepPaint?: (decision: Explanation, html: string | undefined) => void
-  /** Set when the shopper changed their profile on this page: decisions made before are not kept for the tag. */
-  stalePaint?: boolean
 }
 
 /** What `attune/personalize` shows `attune/debug` of its decisions (see {@link Internals.inspect}). */

@@ -3,6 +3,7 @@ import { REVEAL_MS } from './dom/markup'
 import { keepPaint } from './dom/paint'
 import { internals } from './internals'
 import { createPersonalizer } from './personalize'
+import type { Explanation } from './decide/model'
 import type { PageChunk } from './script-tag'
 
 /**
@@ -16,9 +17,14 @@ export const startPage: PageChunk = (attune, endpoint) => {
   // would decide alike: not a QA override, and not a slot with an audience reading page, UTM,
   // device or time facts (one for /sale only would be painted on the home page, then undone).
   if (inner?.painted) {
+    // Each decision once, when first shown: one made before the shopper changed their profile
+    // (and so before it was forgotten) is not kept again by a slot shown later.
+    const seen = new WeakSet<Explanation>()
     inner.keepPaint = (d, html) => {
-      if (inner.stalePaint) return
-      const { audiences = [], variants = {} } = inner.inspect?.().config ?? {}
+      if (seen.has(d)) return
+      seen.add(d)
+      // Set by the personalizer that calls this.
+      const { audiences = [], variants = {} } = (inner.inspect as NonNullable<typeof inner.inspect>)().config
       const mine = html !== undefined && audiences.filter((a) => variants[d.slot]?.some((v) => v.audience == a.id))
       const kept = mine && d.reason.kind != 'forced' && !/"fact":"(?!profile\.)/.test(JSON.stringify(mine))
       keepPaint(attune.site, d.slot, kept ? [d.variant as string, html] : undefined)

@@ -106,11 +106,8 @@ export const keepPaint = (site: string, slot: string, entry: [string, string] | 
 }
 
 /**
- * Forgets every kept slot: with the profile (personalization denied or withdrawn). When the
- * shopper changed their profile (a stated preference, a removed affinity, a new visitor), pass
- * the instance's internals too: decisions this page made before that are then not kept again.
+ * Forgets every kept slot: with the profile (personalization denied or withdrawn), or when the
+ * shopper changed it (a stated preference, a removed affinity, a new visitor). The page chunk
+ * keeps each decision once, when it is first shown, so a decision made before is not kept again.
  */
-export const forgetPaint = (site: string, inner?: { stalePaint?: boolean }): void => {
-  if (inner) inner.stalePaint = true
-  localStore()?.removeItem(paintKey(site))
-}
+export const forgetPaint = (site: string): void => localStore()?.removeItem(paintKey(site))

@@ -73,7 +73,7 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
     identify: (userId, { signature }) => profiles.identify(userId, signature),
     async reset() {
       // The tag's painted decisions were this visitor's (dom/paint.ts): gone at once, whatever follows.
-      forgetPaint(attune.site, inner)
+      forgetPaint(attune.site)
       await events.flush()
       shared.visitors.forget()
       await inner.profile.rewrite(emptyProfile)

@@ -27,6 +27,6 @@ export const removeAffinity = (attune: Attune, inner: Internals, key: string): b
   // `t` now, not when the change runs: changes are applied again on every read until written.
   if (rest) inner.profile.change(set((a) => (a[key] = { s: -rest, t })))
   // Nor may the script tag paint a decision that rested on it (dom/paint.ts).
-  forgetPaint(attune.site, inner)
+  forgetPaint(attune.site)
   return true
 }

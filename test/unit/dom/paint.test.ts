@@ -417,22 +417,43 @@ describe('the script tag paints before the page chunk decides', () => {
     }
   })
 
-  it.each([
-    ['nothing', false],
-    ['a stated preference', true],
-  ])('after %s on this page, a slot shown later keeps (or not) the decision made before', async (_name, spoke) => {
-    await granted()
-    boot()
-    await chunk()
-    await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
-    if (spoke) win.attune!((a: { profile: { setInterest(k: string, v: string): void } }) => a.profile.setInterest('sport', 'hiking'))
-    localStorage.removeItem(KEY)
-    // The site renders another hero (an SPA view, a lazy section): decided as the first one was.
+  /** The site renders another hero (an SPA view, a lazy section); resolves once it is shown. */
+  const anotherHero = async (): Promise<HTMLElement> => {
     const again = Object.assign(document.createElement('section'), { innerHTML: '<h2 data-content="default">Welcome</h2>' })
     again.setAttribute('data-attune-slot', 'hero')
     document.body.append(again)
     await vi.waitFor(() => expect(shows(again)).toBe('running'))
-    expect(kept()?.hero?.[0]).toBe(spoke ? undefined : 'running')
+    return again
+  }
+
+  it('after a stated preference, a slot shown later with the decision made before does not keep it again', async () => {
+    await granted()
+    boot()
+    await chunk()
+    await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
+    win.attune!((a: Attune) => a.profile.setInterest('sport', 'hiking'))
+    expect(localStorage.getItem(KEY)).toBeNull()
+    await anotherHero()
+    expect(localStorage.getItem(KEY)).toBeNull()
+  })
+
+  it('after an SPA navigation, a slot decided afresh is kept (the control for the test above)', async () => {
+    await granted()
+    boot()
+    await chunk()
+    await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
+    localStorage.removeItem(KEY)
+    // The route changes: the old view and its hero go, the new URL is a new page view.
+    hero().remove()
+    await new Promise((resolve) => setTimeout(resolve))
+    history.pushState(null, '', '/other')
+    try {
+      win.attune!('page')
+      await anotherHero()
+      expect(kept()?.hero?.[0]).toBe('running')
+    } finally {
+      history.replaceState(null, '', '/')
+    }
   })
 
   it('destroy puts back what was painted', async () => {
