@@ -356,28 +356,30 @@ describe('the script tag paints before the page chunk decides', () => {
     expect(localStorage.getItem(KEY)).toBeNull()
   })
 
-  it('on a page still parsing, paints once the parser is done (its first readystatechange), not before', async () => {
+  /** Boots the tag while the page still parses (nothing painted yet), runs `meanwhile`, then lets the parser finish. */
+  const bootWhileParsing = async (meanwhile: () => unknown = () => {}): Promise<void> => {
     await granted()
     keepRunning()
     const state = vi.spyOn(document, 'readyState', 'get').mockReturnValue('loading')
-    boot()
-    expect(shows(hero())).toBe('default')
-    state.mockReturnValue('interactive')
-    document.dispatchEvent(new Event('readystatechange'))
+    try {
+      boot()
+      expect(shows(hero())).toBe('default')
+      await meanwhile()
+      state.mockReturnValue('interactive')
+      document.dispatchEvent(new Event('readystatechange'))
+    } finally {
+      state.mockRestore()
+    }
+  }
+
+  it('on a page still parsing, paints once the parser is done (its first readystatechange), not before', async () => {
+    await bootWhileParsing()
     expect(shows(hero())).toBe('running')
-    state.mockRestore()
   })
 
   it('destroyed while the page still parses, it paints nothing afterwards', async () => {
-    await granted()
-    keepRunning()
-    const state = vi.spyOn(document, 'readyState', 'get').mockReturnValue('loading')
-    boot()
-    await win.attune!('destroy')
-    state.mockReturnValue('interactive')
-    document.dispatchEvent(new Event('readystatechange'))
+    await bootWhileParsing(() => win.attune!('destroy'))
     expect(shows(hero())).toBe('default')
-    state.mockRestore()
   })
 
   it('once the anti-flicker CSS has shown default content (1 s), or without its class, nothing is painted', async () => {
