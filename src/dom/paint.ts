@@ -57,9 +57,14 @@ const rebuild = (doc: Document, node: Node): Node => {
  * or refused paints nothing: that slot waits for its decision as before.
  */
 export const paint = (doc: Document, site: string, painted: Painted): void => {
+  let cache: PaintCache
+  try {
+    cache = read(site)
+  } catch {
+    return
+  }
   for (const el of Array.from(doc.querySelectorAll(`[${SLOT}]:not([${SHOWN}])`))) {
     try {
-      const cache = read(site)
       const slot = el.getAttribute(SLOT) as string
       const [id, html] = (Object.hasOwn(cache, slot) && cache[slot]) || []
       const template = id ? templateOf(doc, slot, id) : undefined
