@@ -63,7 +63,7 @@ export interface ConsentOptions {
 }
 
 /** Stored record. Persisted names are never minified. */
-interface StoredConsent {
+export interface StoredConsent {
   v: 1
   purposes: Partial<Record<Purpose, boolean>>
   at: number
@@ -80,6 +80,16 @@ export interface ConsentProof {
   sync?: number
   /** The TC string the `tcf` adapter last saw, while it runs. */
   tcf?: string
+}
+
+/** Where the granted state of `site` is remembered. */
+export const consentKey = (site: string): string => `attune:consent:${site}`
+
+/** The remembered record in `raw`, or a throw for any other shape. Its one reader (the paint snippet uses it too). */
+export const parseConsent = (raw: string): StoredConsent => {
+  const record = JSON.parse(raw) as StoredConsent
+  if (record?.v !== 1 || typeof record.purposes !== 'object' || !record.purposes) throw new TypeError('unknown shape')
+  return record
 }
 
 /** Every purpose denied. */
@@ -101,7 +111,7 @@ export const gpcOn = (): boolean =>
  */
 export const createConsent = (options: ConsentOptions): ConsentGate => {
   const { report, onDecision, emitChange } = options
-  const key = `attune:consent:${options.site}`
+  const key = consentKey(options.site)
   const proof: ConsentProof = {}
   const gpc = options.respectGpc && gpcOn()
   const mask = (state: ConsentState): ConsentState =>
@@ -111,8 +121,7 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
   const read = (raw = options.remember ? localStore()?.getItem(key) : null): ConsentState | undefined => {
     if (raw == null) return undefined
     try {
-      const { v, purposes: p, syncAt: at } = JSON.parse(raw) as StoredConsent
-      if (v !== 1 || typeof p !== 'object' || !p) throw new TypeError('unknown shape')
+      const { purposes: p, syncAt: at } = parseConsent(raw)
       proof.sync = typeof at === 'number' ? at : undefined
       return { personalization: p.personalization === true, measurement: p.measurement === true, sync: p.sync === true }
     } catch (error) {
