@@ -90,6 +90,12 @@ export default [
     plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
     output: { file: 'dist/attune-debug.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
   },
+  {
+    // The paint snippet, which a site puts inline in <head> right after the tag (README).
+    input: 'src/browser-paint.ts',
+    plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
+    output: { file: 'dist/attune-paint.min.js', format: 'iife', sourcemap: false, plugins: [minify()] },
+  },
   // One file per banner adapter, which the tag loads by name from data-attune-consent.
   ...adapterNames.map((name) => ({
     input: `attune-consent:${name}`,

@@ -165,7 +165,7 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
       // The profile goes with its purpose. Another tab that withdrew already deleted it: this tab only forgets.
       if ((previous.personalization && !state.personalization) || cause === 'withdraw') {
         wiping = cause === 'tab' ? Promise.resolve() : profile.wipe()
-        // What the script tag would paint from it (dom/paint.ts).
+        // What the paint snippet would paint from it (dom/paint.ts).
         forgetPaint(site)
       }
       tracker.settle()
@@ -243,7 +243,7 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
         if (why) report('bad_call', `profile.setInterest(${JSON.stringify(key)}, value) ${why}; nothing was stored.`)
         else {
           profile.setInterest(key, (checked as { value?: JsonValue }).value)
-          // The shopper said something: the script tag must not paint a decision made before it (dom/paint.ts).
+          // The shopper said something: the paint snippet must not paint a decision made before it (dom/paint.ts).
           forgetPaint(site)
         }
       }),

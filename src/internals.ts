@@ -42,13 +42,13 @@ export interface Internals {
    */
   server?: { endpoint: string; fetch: typeof fetch; visitors: Pick<Visitors, 'current'> }
   /**
-   * Set by the script tag when it keeps data (dom/paint.ts): the slots it painted with their last
-   * decision before the first frame, which `attune/personalize` decides and takes over.
+   * Set by the script tag when it keeps data (dom/paint.ts): the slots the paint snippet painted
+   * with their last decision before the first frame, which `attune/personalize` decides and takes over.
    */
   painted?: Painted
   /**
    * Set by the tag's page chunk beside `painted`: told each decision `attune/personalize` shows,
-   * with its template's HTML when the tag may paint it next time.
+   * with its template's HTML when the paint snippet may paint it next time.
    */
   keepPaint?: (decision: Explanation, html: string | undefined) => void
 }

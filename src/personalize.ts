@@ -181,7 +181,7 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
 
   /**
    * What variant `id` of `slot` shows: from the config's nodes and edits, or the page's template.
-   * `paint` is the template's HTML when the script tag may show it before the next page's first
+   * `paint` is the template's HTML when the paint snippet may show it before the next page's first
    * frame: a template alone, which cleaning left as it was (dom/paint.ts).
    */
   const contentOf = (slot: string, id: string): (Content & { paint?: string }) | string => {
@@ -197,7 +197,7 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
         content.nodes = template.content.cloneNode(true) as DocumentFragment
         const removed = clean(content.nodes, doc?.baseURI ?? '')
         if (removed.length) report('config', `Removed from the template of variant ${id} of slot ${slot}: ${removed.join(', ')}.`)
-        // Read, never written: the template's own serialization, which the tag compares (dom/paint.ts).
+        // Read, never written: the template's own serialization, which the paint snippet compares (dom/paint.ts).
         // eslint-disable-next-line no-restricted-properties
         else if (!content.edits) content.paint = template.outerHTML
       } else if (!content.edits) return 'it has no template and no content'
@@ -225,7 +225,7 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
 
   /**
    * Shows `el` for good: decided and swapped when `decided`, else with its default content. A slot
-   * the script tag painted stays as it is until it can be decided; then it keeps what it shows
+   * the paint snippet painted stays as it is until it can be decided; then it keeps what it shows
    * when the decision is the same, and shows the decision when not.
    */
   const show = (el: Element, decided: boolean): void => {

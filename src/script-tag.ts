@@ -1,7 +1,8 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
-import { LOADING, REVEAL_MS } from './dom/markup'
-import { paint, unpaint, type Painted } from './dom/paint'
+import { LOADING } from './dom/markup'
+import { unpaint, type EarlyPaint, type Painted } from './dom/paint'
+import { afterPaint } from './lib/afterPaint'
 import { internals } from './internals'
 import { loadBeside } from './lib/loadBeside'
 import { checkEndpoint, checkSite, checkStorage } from './options'
@@ -21,6 +22,8 @@ export interface AttuneCommand {
   q?: ArrayLike<unknown>[]
   /** Set once attune has loaded, so a second copy of the script stands down. */
   loaded?: true
+  /** What the paint snippet painted (dom/paintEarly.ts), for the tag to take over. */
+  p?: EarlyPaint
 }
 
 /**
@@ -82,11 +85,17 @@ export const createCommand = (attune: Attune, report: Report, extra: Record<stri
  * first run); falls back to the first `script[data-attune-site]`.
  */
 export const bootScriptTag = (win: Window): void => {
-  const global = win as unknown as { attune?: AttuneCommand }
-  if (global.attune?.loaded) return
   const script =
     (win.document.currentScript as HTMLScriptElement | null) ??
     win.document.querySelector<HTMLScriptElement>('script[data-attune-site]')
+  // When the paint snippet has shown the slots (dom/paintEarly.ts), the first frame need not wait for the boot.
+  if ((win as { attune?: AttuneCommand }).attune?.p) afterPaint(() => boot(win, script))
+  else boot(win, script)
+}
+
+const boot = (win: Window, script: HTMLScriptElement | null): void => {
+  const global = win as unknown as { attune?: AttuneCommand }
+  if (global.attune?.loaded) return
   const data = script?.dataset ?? {}
   const queued = Array.from(global.attune?.q ?? [])
   let instance: ReturnType<typeof createInstance>
@@ -110,7 +119,14 @@ export const bootScriptTag = (win: Window): void => {
   const { attune, report } = instance
   const inner = internals.get(attune)
   const doc = win.document
-  const painted: Painted = new Map()
+  const early = global.attune?.p
+  const painted: Painted = early?.painted ?? new Map()
+  // The snippet paints no more, and what it painted shows its default content again.
+  const unpaintAll = (): void => {
+    early?.stop()
+    unpaint(painted)
+  }
+  // With memory storage consent starts denied here, so follow() below puts back what was painted.
   if (inner?.remember) inner.painted = painted
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
   const load = (file: string): void => {
@@ -127,7 +143,7 @@ export const bootScriptTag = (win: Window): void => {
     }
     if (!personalization) {
       // What was painted goes with the profile (createAttune forgets what was kept).
-      unpaint(painted)
+      unpaintAll()
       // Refused (the first decision is heard even when it changes nothing): no slot will be decided
       // on this page, so none waits hidden.
       if (inner?.decided()) doc.documentElement.classList.remove(LOADING)
@@ -135,21 +151,10 @@ export const bootScriptTag = (win: Window): void => {
   }
   const offConsent = attune.consent.on(follow)
   follow()
-  // A returning shopper's slots show their last decision before the first frame (dom/paint.ts),
-  // once the parser has read them: its first readystatechange comes before DOMContentLoaded. Not
-  // once the anti-flicker CSS has shown the slots' default content: that would be a flicker.
-  const paintNow = (): void => {
-    if (inner?.painted && attune.consent.get().personalization && doc.documentElement.classList.contains(LOADING) && performance.now() < REVEAL_MS) {
-      paint(doc, attune.site, painted)
-    }
-  }
-  if (doc.readyState == 'loading') doc.addEventListener('readystatechange', paintNow, { once: true })
-  else paintNow()
   const destroy = (): Promise<void> => {
     offConsent()
     for (const stop of stops.splice(0)) stop()
-    doc.removeEventListener('readystatechange', paintNow)
-    unpaint(painted)
+    unpaintAll()
     chunk?.stop()
     return attune.destroy()
   }

@@ -13,7 +13,7 @@ import type { PageChunk } from './script-tag'
 export const startPage: PageChunk = (attune, endpoint) => {
   const stopTracking = autoTrack(attune)
   const inner = internals.get(attune)
-  // What the tag paints before the next page's first frame (dom/paint.ts). Only what another page
+  // What the paint snippet paints before the next page's first frame (dom/paint.ts). Only what another page
   // would decide alike: not a QA override, and not a slot with an audience reading page, UTM,
   // device or time facts (one for /sale only would be painted on the home page, then undone).
   if (inner?.painted) {

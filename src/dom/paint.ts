@@ -4,12 +4,12 @@ import { templateOf } from './templates'
 
 /**
  * Painting a returning shopper's slots before the first frame. Deciding needs the page chunk and
- * an IndexedDB read, which on a fast page come after the browser's first paint; the script tag
- * itself runs before it. So the personalizer keeps, per slot, the last variant it showed from a
- * page template that needed no cleaning, with that template's HTML; the tag shows it at once
- * when the same template is on the page, and the personalizer then decides as always. When the
- * decision is the same (the common case: profiles change slowly), nothing changes; when it is
- * not, the slot shows the new decision once it is made.
+ * an IndexedDB read, which on a fast page come after the browser's first paint. So the
+ * personalizer keeps, per slot, the last variant it showed from a page template that needed no
+ * cleaning, with that template's HTML; the paint snippet (paintEarly.ts) shows it as soon as the
+ * parser has read the slot and the same template, the tag takes the slot over, and the
+ * personalizer then decides as always. When the decision is the same (the common case: profiles
+ * change slowly), nothing changes; when it is not, the slot shows the new decision once made.
  *
  * Kept in localStorage (read synchronously), only while personalization is granted: the wipe of
  * personalization data removes it with the profile.
@@ -18,21 +18,28 @@ import { templateOf } from './templates'
 /** Slot → `[variant id, the template's outerHTML]`, under `attune:paint:<site>`. */
 export type PaintCache = Record<string, [id: string, html: string]>
 
-/** Slots the tag painted and the personalizer has not decided yet: slot element → `[variant id, undo]`. */
+/** Slots painted and not decided yet by the personalizer: slot element → `[variant id, undo]`. */
 export type Painted = Map<Element, [id: string, undo: () => void]>
+
+/** What the paint snippet hands the tag on the queue stub (`attune.p`): what it painted, and how to stop painting. */
+export interface EarlyPaint {
+  painted: Painted
+  stop(): void
+}
 
 export const paintKey = (site: string): string => `attune:paint:${site}`
 
-const read = (site: string): PaintCache => JSON.parse(localStore()?.getItem(paintKey(site)) || '{}')
+/** What is kept for `site`; throws when storage is blocked or holds something unreadable. */
+export const readPaint = (site: string): PaintCache => JSON.parse(localStore()?.getItem(paintKey(site)) || '{}')
 
-/** Elements the tag never copies: they run or load code, style the page, or change its base URL. */
+/** Elements the snippet never copies: they run or load code, style the page, or change its base URL. */
 const BLOCKED = /^(script|style|base|link|meta|iframe|frame|object|embed|form|input|template|noscript|svg|math)$/
-/** Attributes the tag copies as they are; `href` and `src` only as http(s) or relative URLs. */
+/** Attributes the snippet copies as they are; `href` and `src` only as http(s) or relative URLs. */
 const PLAIN = /^(class|title|alt|lang|dir|role|width|height|loading|decoding|(aria|data)-[\w-]+)$/
 
 /**
  * A copy of template content made of new elements and text nodes, or a throw for anything the
- * tag does not copy. What storage says is never trusted to make a template safe: the page chunk
+ * snippet does not copy. What storage says is never trusted to make a template safe: the page chunk
  * keeps only templates its full cleaning (nodes.ts) left unchanged, and this stricter check
  * holds even if the stored entry was written by someone else. A declarative shadow root,
  * invisible to the HTML compared, is left behind.
@@ -50,19 +57,21 @@ const rebuild = (doc: Document, node: Node): Node => {
   return copy
 }
 
+/** Whether the parser has finished `el`: the document is parsed, or a node follows `el`. */
+const parsed = (doc: Document, el: Node | null): boolean => {
+  if (doc.readyState != 'loading') return true
+  for (; el; el = el.parentNode) if (el.nextSibling) return true
+  return false
+}
+
 /**
- * Shows in each slot of `doc` not shown yet the variant kept for it, when the page has its
- * template with exactly the HTML kept and the tag may copy it, and marks the slot shown. Records
- * each painted slot in `painted` with how to put its default content back. Anything unreadable
- * or refused paints nothing: that slot waits for its decision as before.
+ * Shows in each slot of `doc` not shown yet the variant `cache` keeps for it, when the page has
+ * its template with exactly the HTML kept and the snippet may copy it, and marks the slot shown.
+ * Records each painted slot in `painted` with how to put its default content back. A slot the
+ * parser is still filling is left for a later call. Anything unreadable or refused paints
+ * nothing: that slot waits for its decision as before.
  */
-export const paint = (doc: Document, site: string, painted: Painted): void => {
-  let cache: PaintCache
-  try {
-    cache = read(site)
-  } catch {
-    return
-  }
+export const paint = (doc: Document, cache: PaintCache, painted: Painted): void => {
   for (const el of Array.from(doc.querySelectorAll(`[${SLOT}]:not([${SHOWN}])`))) {
     try {
       const slot = el.getAttribute(SLOT) as string
@@ -70,7 +79,7 @@ export const paint = (doc: Document, site: string, painted: Painted): void => {
       const template = id ? templateOf(doc, slot, id) : undefined
       // Read, never written: only compared with what the personalizer read from the same template.
       // eslint-disable-next-line no-restricted-properties
-      if (!template || template.outerHTML !== html) continue
+      if (!template || template.outerHTML !== html || !parsed(doc, el)) continue
       const nodes = Array.from(template.content.childNodes, (child) => rebuild(doc, child))
       const children = Array.from(el.childNodes)
       el.replaceChildren(...nodes)
@@ -100,7 +109,7 @@ export const unpaint = (painted: Painted | undefined): void => {
  */
 export const keepPaint = (site: string, slot: string, entry: [string, string] | undefined): void => {
   try {
-    const cache = read(site)
+    const cache = readPaint(site)
     if (!entry && !Object.hasOwn(cache, slot)) return
     if (entry) cache[slot] = entry
     else delete cache[slot]

@@ -72,7 +72,7 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
     sync: profiles.sync,
     identify: (userId, { signature }) => profiles.identify(userId, signature),
     async reset() {
-      // The tag's painted decisions were this visitor's (dom/paint.ts): gone at once, whatever follows.
+      // The kept decisions the paint snippet paints were this visitor's (dom/paint.ts): gone at once, whatever follows.
       forgetPaint(attune.site)
       await events.flush()
       shared.visitors.forget()

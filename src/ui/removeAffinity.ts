@@ -26,7 +26,7 @@ export const removeAffinity = (attune: Attune, inner: Internals, key: string): b
   const rest = hasOwn(view, key) ? (view[key] as number) : 0
   // `t` now, not when the change runs: changes are applied again on every read until written.
   if (rest) inner.profile.change(set((a) => (a[key] = { s: -rest, t })))
-  // Nor may the script tag paint a decision that rested on it (dom/paint.ts).
+  // Nor may the paint snippet paint a decision that rested on it (dom/paint.ts).
   forgetPaint(attune.site)
   return true
 }

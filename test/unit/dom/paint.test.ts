@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import type { Explanation } from '../../../src/decide/model'
-import { forgetPaint, keepPaint, paint, paintKey, unpaint, type Painted } from '../../../src/dom/paint'
+import { forgetPaint, keepPaint, paint, paintKey, readPaint, unpaint, type Painted } from '../../../src/dom/paint'
+import { paintEarly } from '../../../src/dom/paintEarly'
 import { bootScriptTag, type AttuneCommand } from '../../../src/script-tag'
 import { startPage } from '../../../src/startPage'
 import { internals } from '../../../src/internals'
@@ -29,6 +30,8 @@ const kept = () => JSON.parse(localStorage.getItem(KEY) ?? 'null') as Record<str
 const keep = (cache: Record<string, [string, string]>) => localStorage.setItem(KEY, JSON.stringify(cache))
 /** What the page chunk keeps after showing the hero's running variant. */
 const keepRunning = () => keep({ hero: ['running', templateHtml('hero', 'running')] })
+/** Paints what is kept for shop-1 into the page. */
+const paintKept = (painted: Painted) => paint(document, readPaint('shop-1'), painted)
 
 beforeEach(() => {
   freshIndexedDb()
@@ -43,7 +46,7 @@ describe('paint', () => {
     const original = hero().firstElementChild
     keepRunning()
     const painted: Painted = new Map()
-    paint(document, 'shop-1', painted)
+    paintKept(painted)
     expect(hero().innerHTML).toBe('<h2 data-content="running" class="big">Running week</h2>')
     expect(hero().hasAttribute('data-attune-shown')).toBe(true)
     expect(painted.get(hero())?.[0]).toBe('running')
@@ -63,7 +66,7 @@ describe('paint', () => {
   ])('paints nothing when %s', (_name, cache) => {
     localStorage.setItem(KEY, JSON.stringify(cache))
     const painted: Painted = new Map()
-    paint(document, 'shop-1', painted)
+    paintKept(painted)
     expect(shows(hero())).toBe('default')
     expect(hero().hasAttribute('data-attune-shown')).toBe(false)
     expect(painted.size).toBe(0)
@@ -74,7 +77,7 @@ describe('paint', () => {
     document.querySelector('.odd')!.setAttribute('data-attune-slot', 'constructor')
     keepRunning()
     const painted: Painted = new Map()
-    paint(document, 'shop-1', painted)
+    paintKept(painted)
     expect(painted.size).toBe(1)
     expect(shows(hero())).toBe('running')
     expect(document.querySelector('.odd')!.hasAttribute('data-attune-shown')).toBe(false)
@@ -93,7 +96,7 @@ describe('paint', () => {
     document.body.insertAdjacentHTML('beforeend', `<template data-attune-variant="hero" data-attune-id="x">${content}</template>`)
     keep({ hero: ['x', templateHtml('hero', 'x')] })
     const painted: Painted = new Map()
-    paint(document, 'shop-1', painted)
+    paintKept(painted)
     expect(painted.size).toBe(0)
     expect(shows(hero())).toBe('default')
     expect(document.querySelector('script:not([src])')).toBeNull()
@@ -103,26 +106,14 @@ describe('paint', () => {
     const content = '<div data-content="x" class="c" aria-label="l"><a href="/shoes?c=running" title="t">a</a><a href="https://shop.example/x">b</a><img src="/i.png" alt="i" width="10"></div>'
     document.body.insertAdjacentHTML('beforeend', `<template data-attune-variant="hero" data-attune-id="x">${content}</template>`)
     keep({ hero: ['x', templateHtml('hero', 'x')] })
-    paint(document, 'shop-1', new Map())
+    paintKept(new Map())
     expect(hero().innerHTML).toBe(content)
-  })
-
-  it('paints nothing, and throws nothing, when what is kept is not JSON or storage is blocked', () => {
-    localStorage.setItem(KEY, '{not json')
-    const painted: Painted = new Map()
-    expect(() => paint(document, 'shop-1', painted)).not.toThrow()
-    vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
-      throw new DOMException('blocked', 'SecurityError')
-    })
-    expect(() => paint(document, 'shop-1', painted)).not.toThrow()
-    vi.restoreAllMocks()
-    expect(shows(hero())).toBe('default')
   })
 
   it('leaves a slot already shown alone', () => {
     hero().setAttribute('data-attune-shown', '')
     keepRunning()
-    paint(document, 'shop-1', new Map())
+    paintKept(new Map())
     expect(shows(hero())).toBe('default')
   })
 
@@ -136,7 +127,154 @@ describe('paint', () => {
   })
 })
 
-describe('what the shopper says forgets what the tag would paint', () => {
+/** A shopper who granted consent on an earlier page: the choice is remembered in localStorage. */
+const granted = async (): Promise<void> => {
+  const a = createAttune({ site: 'shop-1' })
+  a.consent.grant()
+  await a.destroy()
+}
+
+/** The page's clock (`performance.now()`): ms since this test's navigation started, `at` ms ago. */
+const navigated = (at: number): void => {
+  const start = Date.now() - at
+  vi.spyOn(performance, 'now').mockImplementation(() => Date.now() - start)
+}
+
+/** The README's `<head>`: `<html class="attune-loading">`, the queue stub and the tag's `<script>` (not run). */
+const head = (attributes: Record<string, string> = {}): void => {
+  const script = document.createElement('script')
+  for (const [name, value] of Object.entries({ 'data-attune-site': 'shop-1', ...attributes })) script.setAttribute(name, value)
+  document.head.append(script)
+  document.documentElement.classList.add('attune-loading')
+  win.attune = win.attune || Object.assign((...args: unknown[]) => void (win.attune!.q as unknown[][]).push(args), { q: [] as unknown[][] })
+}
+
+describe('the paint snippet', () => {
+  beforeEach(() => navigated(50))
+  afterEach(() => {
+    vi.restoreAllMocks()
+    Reflect.deleteProperty(window, 'attune')
+  })
+
+  it('with personalization consent remembered, paints the kept variant and hands what it painted to the tag on the queue stub', async () => {
+    await granted()
+    keepRunning()
+    head()
+    paintEarly(win)
+    expect(shows(hero())).toBe('running')
+    expect(hero().hasAttribute('data-attune-shown')).toBe(true)
+    expect(win.attune!.p?.painted.get(hero())?.[0]).toBe('running')
+  })
+
+  it.each([
+    ['no consent is remembered', () => {}],
+    ['personalization is not granted', () => localStorage.setItem('attune:consent:shop-1', JSON.stringify({ v: 1, purposes: { measurement: true }, at: 1 }))],
+    ['the consent record is unreadable', () => localStorage.setItem('attune:consent:shop-1', '{"v":2}')],
+    ['the consent record is for another site', () => localStorage.setItem('attune:consent:shop-2', JSON.stringify({ v: 1, purposes: { personalization: true }, at: 1 }))],
+  ])('paints nothing when %s', (_name, arrange) => {
+    arrange()
+    keepRunning()
+    head()
+    paintEarly(win)
+    expect(shows(hero())).toBe('default')
+    expect(win.attune!.p).toBeUndefined()
+  })
+
+  it('paints nothing without the attune-loading class, after the first second, without the queue stub, or once the tag runs', async () => {
+    await granted()
+    keepRunning()
+    head()
+    document.documentElement.className = ''
+    paintEarly(win)
+    expect(shows(hero())).toBe('default')
+    document.documentElement.className = 'attune-loading'
+    navigated(1000)
+    paintEarly(win)
+    expect(shows(hero())).toBe('default')
+    navigated(50)
+    win.attune!.loaded = true
+    paintEarly(win)
+    expect(shows(hero())).toBe('default')
+    Reflect.deleteProperty(window, 'attune')
+    paintEarly(win)
+    expect(shows(hero())).toBe('default')
+    // The control: the same page as the README has it.
+    head()
+    paintEarly(win)
+    expect(shows(hero())).toBe('running')
+  })
+
+  it('paints nothing, and throws nothing, when what is kept is not JSON or storage is blocked', async () => {
+    await granted()
+    head()
+    localStorage.setItem(KEY, '{not json')
+    expect(() => paintEarly(win)).not.toThrow()
+    keepRunning()
+    vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
+      throw new DOMException('blocked', 'SecurityError')
+    })
+    expect(() => paintEarly(win)).not.toThrow()
+    expect(shows(hero())).toBe('default')
+  })
+
+  describe('on a page the parser is still reading', () => {
+    let state: ReturnType<typeof vi.spyOn>
+    beforeEach(async () => {
+      await granted()
+      keepRunning()
+      // The snippet runs in <head>: the slots and templates come after it.
+      document.body.replaceChildren()
+      state = vi.spyOn(document, 'readyState', 'get').mockReturnValue('loading')
+      head()
+      paintEarly(win)
+    })
+    /** The parser adds `html` at the end of the body. */
+    const parse = (html: string) => document.body.insertAdjacentHTML('beforeend', html)
+    const [SLOT, TEMPLATES] = [PAGE.slice(0, PAGE.indexOf('<template')), PAGE.slice(PAGE.indexOf('<template'))]
+    const tick = () => new Promise((resolve) => setTimeout(resolve))
+
+    it('paints a slot once the parser has read it and its template, before the next task', async () => {
+      parse(SLOT)
+      await Promise.resolve()
+      expect(shows(hero())).toBe('default')
+      parse(TEMPLATES)
+      // A mutation observer's callback: before the browser can render the batch the parser added.
+      await Promise.resolve()
+      expect(shows(hero())).toBe('running')
+    })
+
+    it('leaves a slot the parser may still be filling until a node follows it, or the page is read', async () => {
+      parse(TEMPLATES)
+      parse(SLOT.trim())
+      await tick()
+      expect(shows(hero())).toBe('default')
+      state.mockReturnValue('interactive')
+      document.dispatchEvent(new Event('DOMContentLoaded'))
+      expect(shows(hero())).toBe('running')
+    })
+
+    it('paints nothing after DOMContentLoaded', async () => {
+      state.mockReturnValue('interactive')
+      document.dispatchEvent(new Event('DOMContentLoaded'))
+      state.mockReturnValue('loading')
+      parse(SLOT + TEMPLATES)
+      await tick()
+      expect(shows(hero())).toBe('default')
+    })
+
+    it('paints nothing once the tag stops it', async () => {
+      win.attune!.p!.stop()
+      parse(SLOT + TEMPLATES)
+      await tick()
+      document.dispatchEvent(new Event('DOMContentLoaded'))
+      expect(shows(hero())).toBe('default')
+    })
+
+    afterEach(() => state.mockRestore())
+  })
+})
+
+describe('what the shopper says forgets what the snippet would paint', () => {
   const shopper = async () => {
     const a = createAttune({ site: 'shop-1' })
     a.consent.grant()
@@ -169,31 +307,33 @@ describe('what the shopper says forgets what the tag would paint', () => {
   })
 })
 
-describe('the script tag paints before the page chunk decides', () => {
+describe('the tag takes over what the snippet painted', () => {
   let errors: AttuneError[] = []
 
-  /** A shopper who granted consent on an earlier page: the choice is remembered in localStorage. */
-  const granted = async (): Promise<void> => {
-    const a = createAttune({ site: 'shop-1' })
-    a.consent.grant()
-    await a.destroy()
-  }
+  beforeEach(() => {
+    navigated(50)
+    // The browser reports the first paint as soon as it is asked (dom/paintEarly.ts defers the tag's boot until then).
+    vi.stubGlobal(
+      'PerformanceObserver',
+      class {
+        constructor(private readonly fn: () => void) {}
+        observe() {
+          queueMicrotask(this.fn)
+        }
+      },
+    )
+  })
+  afterEach(() => {
+    vi.restoreAllMocks()
+    vi.unstubAllGlobals()
+  })
 
-  /** The page's clock (`performance.now()`): ms since this test's navigation started, `at` ms ago. */
-  const navigated = (at: number): void => {
-    const start = Date.now() - at
-    vi.spyOn(performance, 'now').mockImplementation(() => Date.now() - start)
-  }
-  beforeEach(() => navigated(50))
-  afterEach(() => vi.restoreAllMocks())
-
-  /** Boots the tag on a page set up as the README says: `<html class="attune-loading">` and `attune.css`. */
-  const boot = (attributes: Record<string, string> = {}): void => {
-    const script = document.createElement('script')
-    for (const [name, value] of Object.entries({ 'data-attune-site': 'shop-1', ...attributes })) script.setAttribute(name, value)
-    document.head.append(script)
-    document.documentElement.classList.add('attune-loading')
+  /** A page set up as the README says: the snippet runs, then the tag boots (after the first paint when the snippet painted). */
+  const boot = async (attributes: Record<string, string> = {}): Promise<void> => {
+    head(attributes)
+    paintEarly(win)
     bootScriptTag(window)
+    await vi.waitFor(() => expect(win.attune?.loaded).toBe(true))
     errors = []
     win.attune!('on', 'error', (e: AttuneError) => errors.push(e))
   }
@@ -215,10 +355,10 @@ describe('the script tag paints before the page chunk decides', () => {
     Reflect.deleteProperty(window, 'attune')
   })
 
-  it('with consent remembered, the kept variant shows as the tag boots, and the same decision keeps those very nodes', async () => {
+  it('with consent remembered, the kept variant shows before the tag boots, and the same decision keeps those very nodes', async () => {
     await granted()
     keepRunning()
-    boot()
+    await boot()
     expect(shows(hero())).toBe('running')
     const painted = hero().firstElementChild
     const d = await chunk()
@@ -234,7 +374,7 @@ describe('the script tag paints before the page chunk decides', () => {
   it('when the decision differs from what was painted, the slot shows the decision, and that is kept for next time', async () => {
     await granted()
     keep({ hero: ['hiking', templateHtml('hero', 'hiking')] })
-    boot()
+    await boot()
     expect(shows(hero())).toBe('hiking')
     await chunk()
     await vi.waitFor(() => expect(shows(hero())).toBe('running'))
@@ -245,7 +385,7 @@ describe('the script tag paints before the page chunk decides', () => {
   it('a slot decided for its default content is painted no more', async () => {
     await granted()
     keep({ hero: ['hiking', templateHtml('hero', 'hiking')] })
-    boot()
+    await boot()
     await chunk(0)
     await vi.waitFor(() => expect(shows(hero())).toBe('default'))
     expect(kept()).toEqual({})
@@ -253,7 +393,7 @@ describe('the script tag paints before the page chunk decides', () => {
 
   it('keeps only a template that needed no cleaning: one with an event handler attribute is shown cleaned, and not kept', async () => {
     await granted()
-    boot()
+    await boot()
     await chunk()
     await vi.waitFor(() => expect(shows(banner())).toBe('sale'))
     expect(banner().querySelector('[onclick]')).toBeNull()
@@ -267,7 +407,7 @@ describe('the script tag paints before the page chunk decides', () => {
     vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ allowForce: true }), { status: 200 }))
     try {
       await granted()
-      boot({ 'data-attune-endpoint': 'https://p.example.com' })
+      await boot({ 'data-attune-endpoint': 'https://p.example.com' })
       const d = await chunk()
       expect(d.reason.kind).toBe('forced')
       await vi.waitFor(() => expect(shows(hero())).toBe('hiking'))
@@ -277,7 +417,7 @@ describe('the script tag paints before the page chunk decides', () => {
       Reflect.deleteProperty(window, 'attune')
       document.body.innerHTML = PAGE
       history.replaceState(null, '', '/')
-      boot({ 'data-attune-endpoint': 'https://p.example.com' })
+      await boot({ 'data-attune-endpoint': 'https://p.example.com' })
       expect((await chunk()).reason.kind).toBe('affinity')
       await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
     } finally {
@@ -297,7 +437,7 @@ describe('the script tag paints before the page chunk decides', () => {
     vi.stubGlobal('fetch', async () => new Response(JSON.stringify(config), { status: 200 }))
     try {
       await granted()
-      boot({ 'data-attune-endpoint': 'https://p.example.com' })
+      await boot({ 'data-attune-endpoint': 'https://p.example.com' })
       expect(await chunk()).toMatchObject({ variant: 'running', reason: { kind: 'affinity' } })
       // Kept (or not) in the task that shows the variant.
       await vi.waitFor(() => expect(shows(hero())).toBe('running'))
@@ -311,7 +451,7 @@ describe('the script tag paints before the page chunk decides', () => {
     await granted()
     const original = hero().firstElementChild
     keepRunning()
-    boot()
+    await boot()
     expect(shows(hero())).toBe('running')
     win.attune!('consent', 'withdraw')
     expect(hero().firstElementChild).toBe(original)
@@ -322,7 +462,7 @@ describe('the script tag paints before the page chunk decides', () => {
     await granted()
     const original = hero().firstElementChild
     keepRunning()
-    boot()
+    await boot()
     await chunk()
     await vi.waitFor(() => expect(document.documentElement.classList.contains('attune-loading')).toBe(false))
     win.attune!('consent', 'withdraw')
@@ -330,16 +470,16 @@ describe('the script tag paints before the page chunk decides', () => {
     expect(localStorage.getItem(KEY)).toBeNull()
   })
 
-  it('without personalization consent nothing is painted', () => {
+  it('without personalization consent nothing is painted', async () => {
     keepRunning()
-    boot()
+    await boot()
     expect(shows(hero())).toBe('default')
   })
 
   it.each([
     ['denied', (a: Attune) => a.consent.deny(['personalization'])],
     ['withdrawn', (a: Attune) => a.consent.withdraw()],
-  ])('personalization %s, on any page (the tag or not), forgets what the tag would paint', async (_name, act) => {
+  ])('personalization %s, on any page (the tag or not), forgets what the snippet would paint', async (_name, act) => {
     const a = createAttune({ site: 'shop-1' })
     a.consent.grant()
     keepRunning()
@@ -349,54 +489,81 @@ describe('the script tag paints before the page chunk decides', () => {
   })
 
   it('with data-attune-storage="memory" nothing is kept', async () => {
-    boot({ 'data-attune-storage': 'memory' })
+    await boot({ 'data-attune-storage': 'memory' })
     win.attune!('consent', 'grant')
     await chunk()
     await vi.waitFor(() => expect(shows(hero())).toBe('running'))
     expect(localStorage.getItem(KEY)).toBeNull()
   })
 
-  /** Boots the tag while the page still parses (nothing painted yet), runs `meanwhile`, then lets the parser finish. */
-  const bootWhileParsing = async (meanwhile: () => unknown = () => {}): Promise<void> => {
+  it('with data-attune-storage="memory", what the snippet painted from a record kept before shows its default content again', async () => {
+    await granted()
+    const original = hero().firstElementChild
+    keepRunning()
+    head({ 'data-attune-storage': 'memory' })
+    paintEarly(win)
+    expect(shows(hero())).toBe('running')
+    bootScriptTag(window)
+    await vi.waitFor(() => expect(win.attune?.loaded).toBe(true))
+    expect(hero().firstElementChild).toBe(original)
+  })
+
+  it('boots after the first paint when the snippet painted, at once when it did not', async () => {
+    let shown: (() => void) | undefined
+    vi.stubGlobal(
+      'PerformanceObserver',
+      class {
+        constructor(fn: () => void) {
+          shown = fn
+        }
+        observe() {}
+      },
+    )
     await granted()
     keepRunning()
+    head()
+    paintEarly(win)
+    bootScriptTag(window)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(win.attune?.loaded).toBeUndefined()
+    shown!()
+    await vi.waitFor(() => expect(win.attune?.loaded).toBe(true))
+    await win.attune!('destroy')
+    // The control: nothing kept, nothing painted, nothing to wait for.
+    Reflect.deleteProperty(window, 'attune')
+    localStorage.removeItem(KEY)
+    head()
+    paintEarly(win)
+    bootScriptTag(window)
+    expect(win.attune?.loaded).toBe(true)
+  })
+
+  it('boots within 300 ms where the browser reports no paint (a tab opened in the background)', async () => {
+    vi.stubGlobal('PerformanceObserver', undefined)
+    await granted()
+    keepRunning()
+    head()
+    paintEarly(win)
+    bootScriptTag(window)
+    expect(win.attune?.loaded).toBeUndefined()
+    await vi.waitFor(() => expect(win.attune?.loaded).toBe(true), { timeout: 1_000 })
+  })
+
+  it('destroyed while the page still parses, the snippet paints nothing afterwards', async () => {
+    await granted()
+    keepRunning()
+    const rest = Array.from(document.body.childNodes)
+    document.body.replaceChildren()
     const state = vi.spyOn(document, 'readyState', 'get').mockReturnValue('loading')
     try {
-      boot()
+      await boot()
+      await win.attune!('destroy')
+      document.body.append(...rest)
+      await new Promise((resolve) => setTimeout(resolve))
       expect(shows(hero())).toBe('default')
-      await meanwhile()
-      state.mockReturnValue('interactive')
-      document.dispatchEvent(new Event('readystatechange'))
     } finally {
       state.mockRestore()
     }
-  }
-
-  it('on a page still parsing, paints once the parser is done (its first readystatechange), not before', async () => {
-    await bootWhileParsing()
-    expect(shows(hero())).toBe('running')
-  })
-
-  it('destroyed while the page still parses, it paints nothing afterwards', async () => {
-    await bootWhileParsing(() => win.attune!('destroy'))
-    expect(shows(hero())).toBe('default')
-  })
-
-  it('once the anti-flicker CSS has shown default content (1 s), or without its class, nothing is painted', async () => {
-    await granted()
-    keepRunning()
-    navigated(1000)
-    boot()
-    expect(shows(hero())).toBe('default')
-    navigated(50)
-    await win.attune!('destroy')
-    Reflect.deleteProperty(window, 'attune')
-    document.documentElement.className = ''
-    const script = document.createElement('script')
-    script.setAttribute('data-attune-site', 'shop-1')
-    document.head.append(script)
-    bootScriptTag(window)
-    expect(shows(hero())).toBe('default')
   })
 
   it('a variant from the site config (not a template) is shown in place of what was painted, and not kept', async () => {
@@ -408,7 +575,7 @@ describe('the script tag paints before the page chunk decides', () => {
     try {
       await granted()
       keepRunning()
-      boot({ 'data-attune-endpoint': 'https://p.example.com' })
+      await boot({ 'data-attune-endpoint': 'https://p.example.com' })
       expect(shows(hero())).toBe('running')
       expect(await chunk()).toMatchObject({ variant: 'promo', reason: { kind: 'audience' } })
       await vi.waitFor(() => expect(shows(hero())).toBe('promo'))
@@ -430,7 +597,7 @@ describe('the script tag paints before the page chunk decides', () => {
 
   it('after a stated preference, a slot shown later with the decision made before does not keep it again', async () => {
     await granted()
-    boot()
+    await boot()
     await chunk()
     await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
     win.attune!((a: Attune) => a.profile.setInterest('sport', 'hiking'))
@@ -441,7 +608,7 @@ describe('the script tag paints before the page chunk decides', () => {
 
   it('after an SPA navigation, a slot decided afresh is kept (the control for the test above)', async () => {
     await granted()
-    boot()
+    await boot()
     await chunk()
     await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
     localStorage.removeItem(KEY)
@@ -462,7 +629,7 @@ describe('the script tag paints before the page chunk decides', () => {
     await granted()
     const original = hero().firstElementChild
     keepRunning()
-    boot()
+    await boot()
     await win.attune!('destroy')
     expect(hero().firstElementChild).toBe(original)
   })

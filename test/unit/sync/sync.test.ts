@@ -295,7 +295,7 @@ describe('attune/sync', () => {
     await vi.waitFor(() => expect(localStorage.getItem('attune:erase:shop-1')).toBeNull())
   })
 
-  it('reset() starts a new visitor with an empty profile, and forgets the decisions the script tag would paint', async () => {
+  it('reset() starts a new visitor with an empty profile, and forgets the decisions the paint snippet would paint', async () => {
     const { a, handle } = await start(['personalization', 'measurement'], 'indexeddb')
     a.track('product_viewed', { id: 'p1', category: 'running' })
     await handle.flush()
