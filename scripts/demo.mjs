@@ -53,11 +53,11 @@ const MOUNTS = [
   ['/vendor/cookieconsent/', cookieconsentDist],
 ]
 
-// A strict CSP: scripts only from here plus attune's queue stub by its hash; no inline styles.
-const stubHash = createHash('sha256').update(shop.QUEUE_STUB).digest('base64')
+// A strict CSP: scripts only from here plus attune's queue stub and paint snippet by their hashes; no inline styles.
+const hashOf = (script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`
 const CSP = [
   "default-src 'self'",
-  `script-src 'self' 'sha256-${stubHash}'`,
+  `script-src 'self' ${hashOf(shop.QUEUE_STUB)} ${hashOf(shop.paintSnippet())}`,
   "style-src 'self'",
   "img-src 'self'",
   `connect-src 'self' ${api}`,
@@ -109,7 +109,8 @@ try {
   process.exit(1)
 }
 const spaIndex = await readFile(join(root, 'demo/spa/index.html'), 'utf8')
-const SPA_CSP = CSP.replace(` 'sha256-${stubHash}'`, '')
+// The SPA has no inline script: neither hash.
+const SPA_CSP = CSP.replace(/ 'sha256-[^']+'/g, '')
 
 const spa = createServer((req, res) => {
   const request = readGet(req, res)

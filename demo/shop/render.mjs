@@ -8,6 +8,10 @@ export const catalog = JSON.parse(readFileSync(new URL('./catalog.json', import.
 /** attune's documented one-line queue stub (README, "Script tag"); the CSP allows it by its hash. */
 export const QUEUE_STUB = 'window.attune=window.attune||function(){(attune.q=attune.q||[]).push(arguments)}'
 
+/** attune's paint snippet, put inline as a server-side include (README, "Painted before the first frame"); the CSP allows it by its hash. */
+let snippet
+export const paintSnippet = () => (snippet ??= readFileSync(new URL('../../dist/attune-paint.min.js', import.meta.url), 'utf8').trim())
+
 const { shop, categories, products } = catalog
 const categoryOf = (id) => categories.find((c) => c.id === id)
 const money = (n) => `€${n.toFixed(2)}`
@@ -62,12 +66,13 @@ const layout = ({ api, title, description, page, main, head = '' }) => `<!doctyp
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${esc(title)}</title>
   <meta name="description" content="${esc(description)}">
+  <script>${QUEUE_STUB}</script>
+  <script async src="/dist/attune.min.js" data-attune-site="demo-shop" data-attune-endpoint="${esc(api)}" data-attune-consent="cookieconsent"></script>
+  <script>${paintSnippet()}</script>
   <link rel="stylesheet" href="/dist/attune.css">
   <link rel="stylesheet" href="/vendor/cookieconsent/cookieconsent.css">
   <link rel="stylesheet" href="/assets/shop.css">
   <link rel="icon" href="/img/favicon.svg" type="image/svg+xml">
-  <script>${QUEUE_STUB}</script>
-  <script async src="/dist/attune.min.js" data-attune-site="demo-shop" data-attune-endpoint="${esc(api)}" data-attune-consent="cookieconsent"></script>
   <script defer src="/vendor/cookieconsent/cookieconsent.umd.js"></script>
   <script defer src="/assets/consent.js"></script>${head}
 </head>

@@ -1,6 +1,6 @@
 /**
- * Promise 2 and exposures in real Chromium, with the script tag on a shop page that uses the
- * anti-flicker setup (`<html class="attune-loading">` + `dist/attune.css`). A recorder injected
+ * Promise 2 and exposures in real Chromium, with the script tag and the paint snippet on a shop
+ * page that uses the anti-flicker setup (`<html class="attune-loading">` + `dist/attune.css`). A recorder injected
  * before any page script reads every slot in every animation frame from navigation start —
  * computed visibility, content, box — and a buffered `layout-shift` observer collects CLS.
  */
@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { Attune } from '../../src/createAttune'
 import type { ProfileView } from '../../src/profile/model'
 import { readFile } from 'node:fs/promises'
-import { launch, paths, serve, waitForLoaded, waitForReady, type Route, type TestServer } from './harness'
+import { expandPage, launch, paths, serve, waitForLoaded, waitForReady, type Route, type TestServer } from './harness'
 
 /** One slot in one animation frame; the recorder keeps a frame only when something of the slot changed. */
 interface Frame {
@@ -182,7 +182,7 @@ const streamed: Route = (req, res) => {
   if (!req.url?.startsWith('/pages/shop-streamed.html')) return false
   const pings = paths(server.requests).filter((path) => path === '/ready').length
   void (async () => {
-    const html = (await readFile(new URL('pages/shop.html', import.meta.url), 'utf8')).replace(
+    const html = (await expandPage(await readFile(new URL('pages/shop.html', import.meta.url), 'utf8'), server.url)).replace(
       'window.__attuneReady = true',
       "window.__attuneReady = true; fetch('/ready')",
     )
@@ -292,7 +292,7 @@ describe('no flicker (promise 2)', () => {
 
   it('with the last decision kept, slots show it in the first frame they are visible, before the page chunk arrives', async () => {
     const page = await shopperTab()
-    // Held until the hero has been seen visible with its variant: only the tag can have shown it.
+    // Held until the hero has been seen visible with its variant: only the snippet can have shown it.
     const held = await holdChunk(page, () => (window.__frames ?? []).some((f) => f.slot === 'hero' && f.visible && f.content === 'running'))
     await page.goto(server.url + SHOP)
     await settled(page)
@@ -301,11 +301,33 @@ describe('no flicker (promise 2)', () => {
     expect(held()).toBe(1)
     const hero = expectShownOnce(got, 'hero', 'running')
     expectShownOnce(got, 'picks', 'running')
-    // Shown by the tag while the page still had the anti-flicker class: before any decision.
+    // Shown by the paint snippet while the page still had the anti-flicker class: before any decision.
     expect(hero.loading).toBe(true)
     expect(got.shifts).toEqual([])
     expect(got.errors).toEqual([])
     console.log(`painted from the last decision: hero shown ${ms(hero.t)} after navigation start (${ms(hero.t - got.dcl)} after DOMContentLoaded, frame ${hero.n})`)
+    await page.close()
+  })
+
+  it('in a tab that has just opened, the hero painted from the last decision is the largest contentful paint, in the first contentful frame', async () => {
+    // A page of the shop seen before: its decisions are kept.
+    await (await shopperTab()).close()
+    const page = await shopper.newPage()
+    await page.goto(server.url + SHOP)
+    await settled(page)
+    const got = await page.evaluate(
+      () =>
+        new Promise<{ fcp: number; lcp: number; text: string }>((resolve) =>
+          new PerformanceObserver((list) => {
+            const last = list.getEntries().at(-1) as PerformanceEntry & { element: Element | null }
+            const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN
+            resolve({ fcp, lcp: last.startTime, text: last.element?.textContent?.trim() ?? '' })
+          }).observe({ type: 'largest-contentful-paint', buffered: true }),
+        ),
+    )
+    expect(got.text).toBe('Faster miles start here')
+    expect(got.lcp).toBe(got.fcp)
+    console.log(`new tab: first and largest contentful paint ${ms(got.fcp)} after navigation start`)
     await page.close()
   })
 

@@ -113,6 +113,13 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on('error', fail)
   })
 
+/**
+ * A page as served: `{{ORIGIN}}` becomes the server's origin and `{{ATTUNE_PAINT}}` the paint
+ * snippet (`dist/attune-paint.min.js`), which a site puts inline as a server-side include.
+ */
+export const expandPage = async (html: string, origin: string): Promise<string> =>
+  html.replaceAll('{{ORIGIN}}', origin).replaceAll('{{ATTUNE_PAINT}}', html.includes('{{ATTUNE_PAINT}}') ? (await readFile(join(ROOT, 'dist/attune-paint.min.js'), 'utf8')).trim() : '')
+
 /** The file `path` names under one of the STATIC prefixes, or undefined (never outside it). */
 const staticFile = (path: string): string | undefined => {
   for (const [prefix, dir] of Object.entries(STATIC)) {
@@ -127,7 +134,7 @@ const staticFile = (path: string): string | undefined => {
  * Starts a server on 127.0.0.1 (a free port) serving `/dist/*` from `dist/`, `/pages/*` from
  * `test/e2e/pages/` and `/node_modules/idb-keyval/*` (for an import map), `/favicon.ico` as 204,
  * 404 for anything else, never cacheable. `{{ORIGIN}}` in served `.html` files becomes the
- * server's own origin. `routes` are tried first, in order.
+ * server's own origin, `{{ATTUNE_PAINT}}` the paint snippet (see expandPage). `routes` are tried first, in order.
  */
 export const serve = async (routes: Route[] = []): Promise<TestServer> => {
   const requests: RecordedRequest[] = []
@@ -153,7 +160,7 @@ export const serve = async (routes: Route[] = []): Promise<TestServer> => {
       return
     }
     const type = extname(file)
-    const body = type === '.html' ? Buffer.from(content.toString('utf8').replaceAll('{{ORIGIN}}', origin)) : content
+    const body = type === '.html' ? Buffer.from(await expandPage(content.toString('utf8'), origin)) : content
     res.writeHead(200, {
       'Content-Type': CONTENT_TYPES[type] ?? 'application/octet-stream',
       'Content-Length': body.length,

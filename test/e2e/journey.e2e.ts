@@ -108,7 +108,7 @@ interface Shopper {
   page: Page
   /** Every request this browser made to the attune server (any path, any page of the context). */
   apiRequests: string[]
-  /** Uncaught errors of its pages. */
+  /** Uncaught errors of its pages, and scripts their CSP refused (the inline stub and paint snippet are allowed by hash). */
   pageErrors: Error[]
 }
 
@@ -129,6 +129,9 @@ const newShopper = async (): Promise<Shopper> => {
   const page = await context.newPage()
   const pageErrors: Error[] = []
   page.on('pageerror', (error) => pageErrors.push(error))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('Content Security Policy')) pageErrors.push(new Error(message.text()))
+  })
   return { context, page, apiRequests, pageErrors }
 }
 
