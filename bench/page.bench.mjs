@@ -3,9 +3,10 @@
  * variant templates, a product grid, a "picks" slot below the fold) loaded
  *
  * - alone, without any personalization;
- * - with attune as its README prescribes: the queue stub, the async tag, `<html class="attune-loading">`
- *   and `attune.css`, for a shopper who granted consent and whose stored profile picks the `running`
- *   variant of both slots;
+ * - with attune as its README prescribes: the queue stub, the async tag, the inline paint snippet,
+ *   `<html class="attune-loading">` and `attune.css`, for a shopper who granted consent and whose
+ *   stored profile picks the `running` variant of both slots;
+ * - the same without the paint snippet (the tag alone);
  * - with a body-hiding anti-flicker snippet of the at.js / Optimizely kind (Adobe's pre-hiding
  *   snippet: `body { opacity: 0 !important }` until the testing script removes it, or 3 s) and an
  *   async testing script that shows the same `running` variants.
@@ -13,8 +14,8 @@
  * For each: the median of LOADS fresh navigations, in one browser context where the profile is
  * stored and the HTTP cache is warm, of FCP, LCP, total blocking time, CLS and the time until the
  * personalised slots are revealed, and ratios to the page alone; once arriving in the same tab
- * from another page of the shop, once in a new tab. The variants take turns (ABC ACB BAC …) after
- * warm-up rounds, so the machine's noise falls on all of them alike. No CPU or network
+ * from another page of the shop, once in a new tab. The variants take turns in a balanced order
+ * (ABDC BCAD CDBA DACB) after warm-up rounds, so the machine's noise falls on all of them alike. No CPU or network
  * throttling: the machine as it is.
  *
  * Targets (issue 9): FCP and LCP ≤ 1.02 × the page alone, ≤ 5 ms of added total blocking time,
@@ -31,8 +32,8 @@ const BENCH = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(BENCH, '..')
 const DIST = join(ROOT, 'dist')
 
-/** A multiple of 6, so that every order of the variants comes as often (below). */
-const LOADS = 24
+/** A multiple of 4, so that every order of the variants comes as often (below). */
+const LOADS = 32
 const WARMUP_ROUNDS = 2
 /** After the later of the load event and the reveal, how long a load is watched for late work (long tasks, shifts, LCP). */
 const SETTLE_MS = 1_000
@@ -103,11 +104,15 @@ const page = (htmlClass, head) => `<!doctype html>
 </html>
 `
 
-// The README's script-tag setup, without an endpoint.
+// The README's script-tag setup, without an endpoint: the stub, the tag, the paint snippet inline
+// (what a server-side include puts there), then the stylesheet.
+const PAINT_SNIPPET = readFileSync(join(DIST, 'attune-paint.min.js'), 'utf8').trim()
 const ATTUNE_HEAD = `
-    <link rel="stylesheet" href="/dist/attune.css">
     <script>window.attune=window.attune||function(){(attune.q=attune.q||[]).push(arguments)}</script>
-    <script async src="/dist/attune.min.js" data-attune-site="shop-1"></script>`
+    <script async src="/dist/attune.min.js" data-attune-site="shop-1"></script>
+    <script>${PAINT_SNIPPET}</script>
+    <link rel="stylesheet" href="/dist/attune.css">`
+const TAG_ONLY_HEAD = ATTUNE_HEAD.replace(`\n    <script>${PAINT_SNIPPET}</script>`, '')
 
 // Adobe's documented pre-hiding snippet for async at.js (Optimizely Web's hides the same way), then
 // the testing script, async.
@@ -160,7 +165,8 @@ const ABTEST_JS = `;(function () {
 /** `key`: the path; `content`: what each slot shows once revealed. */
 const VARIANTS = [
   { key: 'alone', path: '/alone.html', label: 'page alone', html: page('', ''), content: 'default' },
-  { key: 'attune', path: '/attune.html', label: 'page + attune (script tag, attune.css)', html: page('attune-loading', ATTUNE_HEAD), content: 'running' },
+  { key: 'attune', path: '/attune.html', label: 'page + attune (script tag, paint snippet, attune.css)', html: page('attune-loading', ATTUNE_HEAD), content: 'running' },
+  { key: 'tagOnly', path: '/tag-only.html', label: 'page + attune without the paint snippet', html: page('attune-loading', TAG_ONLY_HEAD), content: 'running' },
   { key: 'antiflicker', path: '/antiflicker.html', label: 'page + body-hiding anti-flicker snippet', html: page('', ANTI_FLICKER_HEAD), content: 'running' },
 ]
 
@@ -403,15 +409,13 @@ try {
     }
   }
 
-  // The rounds go through the 6 orders of the 3 variants (ABC ACB BAC BCA CAB CBA): each variant
-  // comes in each position, and after each other variant, equally often.
+  // A Williams square for 4 variants: over 4 rounds each variant comes once in each position and
+  // once right after each other variant.
   const ORDERS = [
-    [0, 1, 2],
-    [0, 2, 1],
-    [1, 0, 2],
-    [1, 2, 0],
-    [2, 0, 1],
-    [2, 1, 0],
+    [0, 1, 3, 2],
+    [1, 2, 0, 3],
+    [2, 3, 1, 0],
+    [3, 0, 2, 1],
   ]
   const runRound = async (r, take) => {
     for (const mode of MODES) {
@@ -487,14 +491,24 @@ try {
       const ratios = of[key].map((s, i) => s[m] / of.alone[i][m]).filter((x) => Number.isFinite(x))
       return ratios.length === 0 ? '?' : `${Math.round(summarize(ratios).p50 * 1000) / 1000} ×`
     }
+    // Paints come in steps of a few ms: the mean of all loads resolves finer than the median.
+    const mean = (key, m) => {
+      const values = of[key].map((s) => s[m]).filter((x) => typeof x === 'number')
+      return values.reduce((a, b) => a + b, 0) / values.length
+    }
+    const meanRatio = (key, m) => `${Math.round((mean(key, m) / mean('alone', m)) * 1000) / 1000} ×`
     // An A/A check of what this machine can resolve: the page alone against itself, odd rounds over even rounds.
     const half = (parity) => summarize(of.alone.filter((_, i) => i % 2 === parity).map((s) => s.fcp)).p50
     const selfRatio = Math.round((half(1) / half(0)) * 1000) / 1000
     notes.push(
-      `**${mode.label}**: the page alone against itself (median FCP of odd rounds ÷ of even rounds) is ${selfRatio} ×, a measure of how finely this run can tell the variants apart. Median moments from navigation start. Page alone: ${moments('alone')}. With attune: \`attune.min.js\` requested ${at(script('attune.min.js', 'start'))} and received ${at(script('attune.min.js', 'end'))}; ${moments('attune')}, \`attune-page.min.js\` having been requested at ${at(script('attune-page.min.js', 'start'))} (once the tag had read the stored consent) and received at ${at(script('attune-page.min.js', 'end'))}. With the snippet: ${moments('antiflicker')}. Medians of the per-round ratios (each load over the page-alone load of its round): FCP ${VARIANTS.slice(1)
+      `**${mode.label}**: the page alone against itself (median FCP of odd rounds ÷ of even rounds) is ${selfRatio} ×, a measure of how finely this run can tell the variants apart. Median moments from navigation start. Page alone: ${moments('alone')}. With attune: \`attune.min.js\` requested ${at(script('attune.min.js', 'start'))} and received ${at(script('attune.min.js', 'end'))}; ${moments('attune')}, \`attune-page.min.js\` having been requested at ${at(script('attune-page.min.js', 'start'))} (once the tag had read the stored consent, after the first paint when the paint snippet had painted) and received at ${at(script('attune-page.min.js', 'end'))}. Without the paint snippet: ${moments('tagOnly')}. With the body-hiding snippet: ${moments('antiflicker')}. Medians of the per-round ratios (each load over the page-alone load of its round): FCP ${VARIANTS.slice(1)
         .map(({ key }) => `${key} ${paired(key, 'fcp')}`)
         .join(', ')}; LCP ${VARIANTS.slice(1)
         .map(({ key }) => `${key} ${paired(key, 'lcp')}`)
+        .join(', ')}. Means of all loads over the page alone's: FCP ${VARIANTS.slice(1)
+        .map(({ key }) => `${key} ${meanRatio(key, 'fcp')}`)
+        .join(', ')}; LCP ${VARIANTS.slice(1)
+        .map(({ key }) => `${key} ${meanRatio(key, 'lcp')}`)
         .join(', ')}.`,
     )
   }
@@ -506,7 +520,7 @@ try {
   })
   const chromiumVersion = browser.version()
   notes.unshift(
-    `Chromium ${chromiumVersion} headless (\`--no-sandbox --disable-gpu\`), viewport ${VIEWPORT.width}×${VIEWPORT.height}, no CPU or network throttling, the page and its files from a server on 127.0.0.1 (pages \`no-cache\`, scripts and CSS cacheable for a day). One browser context where the shopper's consent and profile (three running shoes viewed) are stored and the HTTP cache is warm; ${WARMUP_ROUNDS} warm-up rounds, then ${LOADS} rounds, each of one load of every variant in the same tab and one in a new tab, the rounds going through the 6 orders of the variants in turn (ABC, ACB, BAC…). Every load is a fresh navigation. Values are medians; the p99 column holds the worst load.`,
+    `Chromium ${chromiumVersion} headless (\`--no-sandbox --disable-gpu\`), viewport ${VIEWPORT.width}×${VIEWPORT.height}, no CPU or network throttling, the page and its files from a server on 127.0.0.1 (pages \`no-cache\`, scripts and CSS cacheable for a day). One browser context where the shopper's consent and profile (three running shoes viewed) are stored and the HTTP cache is warm; ${WARMUP_ROUNDS} warm-up rounds, then ${LOADS} rounds, each of one load of every variant in the same tab and one in a new tab, the rounds going through 4 orders of the variants in turn (ABDC, BCAD, CDBA, DACB: each variant once in each position and once after each other). Every load is a fresh navigation. Values are medians; the p99 column holds the worst load.`,
     `How: an init script registers, before any page script, observers for \`largest-contentful-paint\`, \`layout-shift\` and \`longtask\`, and a requestAnimationFrame loop that notes, by \`performance.now()\` in the callback, the first frame in which each slot is visible (its \`visibility\`, and \`opacity\` of \`<body>\`/\`<html>\`) with its final content (\`default\` for the page alone, \`running\` with attune and with the snippet); the slots are "revealed" at the later of the two. The loop runs in all three variants alike. FCP from the paint timing; LCP the last candidate reported. Total blocking time sums, over long tasks, the part between FCP and ${SETTLE_MS} ms after the later of the load event and the reveal that exceeds 50 ms (Lighthouse's definition, with that fixed end instead of time to interactive). CLS is the largest session window of shifts without recent input.`,
     `The anti-flicker variant is Adobe's pre-hiding snippet for async at.js (\`body {opacity: 0 !important}\`, removed by the testing script or after 3,000 ms) plus a small async script that shows the stored variant on DOMContentLoaded, then removes the style: it decides from localStorage and never waits for a network answer as at.js does, so its figures are a best case for that pattern.`,
     `Largest contentful element, all loads: ${lcpElements.join('; ')}.`,

@@ -3,7 +3,7 @@
  * way size-limit counts, of
  *
  * - what a script-tag user's shoppers download: attune's `dist/attune.min.js` (every shopper),
- *   `dist/attune-page.min.js` (after consent), `dist/attune-sync.min.js` (with an endpoint), the
+ *   the paint snippet `dist/attune-paint.min.js` (inline in each page), `dist/attune-page.min.js` (after consent), `dist/attune-sync.min.js` (with an endpoint), the
  *   consent adapters, and the sums; against the script build each peer ships in its npm package;
  * - what an npm user's bundle gains: esbuild bundles (minified, ESM, browser platform,
  *   `process.env.NODE_ENV` = production) of a one-line import of each entry, less an empty bundle.
@@ -67,8 +67,11 @@ const attune = `attune ${attuneVersion}`
 const tag = dist('attune.min.js')
 const page = dist('attune-page.min.js')
 const syncChunk = dist('attune-sync.min.js')
+const paintSnippet = dist('attune-paint.min.js')
 const TAG = 'script tag (raw / gzip / brotli)'
 row(`${TAG}: dist/attune.min.js, what every shopper downloads`, attune, tag, TAG_TARGET)
+row(`${TAG}: dist/attune-paint.min.js, the paint snippet, inline in each page's HTML (optional)`, attune, paintSnippet)
+row(`${TAG}: sum, the tag and the paint snippet`, attune, add(tag, paintSnippet))
 row(`${TAG}: dist/attune-page.min.js, after personalization or measurement consent`, attune, page)
 row(`${TAG}: dist/attune-sync.min.js, after consent, with data-attune-endpoint`, attune, syncChunk)
 const granted = add(tag, page)
