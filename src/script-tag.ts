@@ -98,6 +98,13 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
   if (global.attune?.loaded) return
   const data = script?.dataset ?? {}
   const queued = Array.from(global.attune?.q ?? [])
+  const early = global.attune?.p
+  const painted: Painted = early?.painted ?? new Map()
+  // The snippet paints no more, and what it painted shows its default content again.
+  const unpaintAll = (): void => {
+    early?.stop()
+    unpaint(painted)
+  }
   let instance: ReturnType<typeof createInstance>
   let endpoint: string | undefined
   try {
@@ -114,19 +121,11 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
   } catch (error) {
     // A wrong attribute is the site developer's mistake: say so once, and leave the page alone.
     console.error(`${(error as Error).message} (read from the data-attune-* attributes of the attune <script>)`)
-    return
+    return unpaintAll()
   }
   const { attune, report } = instance
   const inner = internals.get(attune)
   const doc = win.document
-  const early = global.attune?.p
-  const painted: Painted = early?.painted ?? new Map()
-  // The snippet paints no more, and what it painted shows its default content again.
-  const unpaintAll = (): void => {
-    early?.stop()
-    unpaint(painted)
-  }
-  // With memory storage consent starts denied here, so follow() below puts back what was painted.
   if (inner?.remember) inner.painted = painted
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
   const load = (file: string): void => {

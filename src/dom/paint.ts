@@ -40,8 +40,9 @@ const PLAIN = /^(class|title|alt|lang|dir|role|width|height|loading|decoding|(ar
 /**
  * A copy of template content made of new elements and text nodes, or a throw for anything the
  * snippet does not copy. What storage says is never trusted to make a template safe: the page chunk
- * keeps only templates its full cleaning (nodes.ts) left unchanged, and this stricter check
- * holds even if the stored entry was written by someone else. A declarative shadow root,
+ * keeps only templates its cleaning (nodes.ts, an allow-list) left unchanged, and this check of
+ * its own, on what could run or load code, holds even if the stored entry was written by someone
+ * else. A declarative shadow root,
  * invisible to the HTML compared, is left behind.
  */
 const rebuild = (doc: Document, node: Node): Node => {
@@ -57,18 +58,20 @@ const rebuild = (doc: Document, node: Node): Node => {
   return copy
 }
 
-/** Whether the parser has finished `el`: the document is parsed, or a node follows `el`. */
-const parsed = (doc: Document, el: Node | null): boolean => {
-  if (doc.readyState != 'loading') return true
-  for (; el; el = el.parentNode) if (el.nextSibling) return true
-  return false
-}
+/**
+ * Whether the parser is done with slot `el`: the document is parsed, or `template` (read whole,
+ * since its HTML matched) comes after the slot and outside it. A node that follows the slot is
+ * no proof: a script may have appended it while the parser is still inside the slot.
+ */
+const parsed = (doc: Document, el: Element, template: Element): boolean =>
+  // DOCUMENT_POSITION_FOLLOWING (4), and not CONTAINED_BY (16).
+  doc.readyState != 'loading' || (el.compareDocumentPosition(template) & 20) == 4
 
 /**
  * Shows in each slot of `doc` not shown yet the variant `cache` keeps for it, when the page has
  * its template with exactly the HTML kept and the snippet may copy it, and marks the slot shown.
  * Records each painted slot in `painted` with how to put its default content back. A slot the
- * parser is still filling is left for a later call. Anything unreadable or refused paints
+ * parser may still be filling is left for a later call. Anything unreadable or refused paints
  * nothing: that slot waits for its decision as before.
  */
 export const paint = (doc: Document, cache: PaintCache, painted: Painted): void => {
@@ -79,7 +82,7 @@ export const paint = (doc: Document, cache: PaintCache, painted: Painted): void 
       const template = id ? templateOf(doc, slot, id) : undefined
       // Read, never written: only compared with what the personalizer read from the same template.
       // eslint-disable-next-line no-restricted-properties
-      if (!template || template.outerHTML !== html || !parsed(doc, el)) continue
+      if (!template || template.outerHTML !== html || !parsed(doc, el, template)) continue
       const nodes = Array.from(template.content.childNodes, (child) => rebuild(doc, child))
       const children = Array.from(el.childNodes)
       el.replaceChildren(...nodes)

@@ -5,13 +5,16 @@
  */
 export const afterPaint = (fn: () => void): void => {
   let run: (() => void) | undefined = fn
+  let observer: PerformanceObserver | undefined
   const once = (): void => {
+    observer?.disconnect()
     run?.()
     run = undefined
   }
   try {
     // Reported once the frame is on screen; a timer from there runs after the page's own work.
-    new PerformanceObserver(() => setTimeout(once)).observe({ type: 'paint', buffered: true })
+    observer = new PerformanceObserver(() => setTimeout(once))
+    observer.observe({ type: 'paint', buffered: true })
   } catch {
     // No paint timing: the timer below.
   }

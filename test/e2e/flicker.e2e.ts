@@ -177,12 +177,15 @@ const ms = (value: number): string => `${value.toFixed(1)} ms`
  * `/pages/shop-streamed.html`: shop.html sent in two parts, as a server that flushes early does.
  * The first part ends inside the hero slot, before any template; the rest goes out once the page
  * has told `/ready` that attune is ready, so attune is ready while the document is still parsing.
+ * Without the paint snippet, unless the query has `painted`.
  */
 const streamed: Route = (req, res) => {
   if (!req.url?.startsWith('/pages/shop-streamed.html')) return false
+  const painted = req.url.includes('painted')
   const pings = paths(server.requests).filter((path) => path === '/ready').length
   void (async () => {
-    const html = (await expandPage(await readFile(new URL('pages/shop.html', import.meta.url), 'utf8'), server.url)).replace(
+    const page = (await readFile(new URL('pages/shop.html', import.meta.url), 'utf8')).replace('<script>{{ATTUNE_PAINT}}</script>', painted ? '$&' : '')
+    const html = (await expandPage(page, server.url)).replace(
       'window.__attuneReady = true',
       "window.__attuneReady = true; fetch('/ready')",
     )
@@ -285,6 +288,20 @@ describe('no flicker (promise 2)', () => {
     expect(paths(server.requests)).toContain('/ready')
     expectShownOnce(got, 'hero', 'running')
     expectShownOnce(got, 'picks', 'running')
+    expect(await page.locator('[data-attune-slot="hero"] > *').count()).toBe(1)
+    expect(got.errors).toEqual([])
+    await page.close()
+  })
+
+  it('on a page still streaming, the paint snippet never paints a slot the parser is inside, and each slot shows its variant once', async () => {
+    const page = await shopperTab()
+    await page.goto(`${server.url}/pages/shop-streamed.html?painted`)
+    await settled(page)
+    await frames(page, 30)
+    const got = await recorded(page)
+    expectShownOnce(got, 'hero', 'running')
+    expectShownOnce(got, 'picks', 'running')
+    // The default content the parser added after the pause is not left beside the variant.
     expect(await page.locator('[data-attune-slot="hero"] > *').count()).toBe(1)
     expect(got.errors).toEqual([])
     await page.close()
@@ -427,6 +444,29 @@ describe('no flicker (promise 2)', () => {
     expect(got.errors).toEqual([])
     const hero = timeline(got, 'hero').reveal
     console.log(`consent refused: hero revealed with default content ${ms(hero.t)} after navigation start (${ms(hero.t - got.dcl)} after DOMContentLoaded)`)
+    await context.close()
+  })
+
+  it('a returning shopper whose page says no before attune runs (a queued deny) never sees the kept decision', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } })
+    const page = await context.newPage()
+    await page.addInitScript(recorder)
+    await page.goto(server.url + SHOP)
+    await waitForLoaded(page)
+    // What a returning shopper's device holds: consent to personalization remembered, the hero's last decision kept.
+    await page.evaluate(() => {
+      localStorage.setItem('attune:consent:shop-1', JSON.stringify({ v: 1, purposes: { personalization: true }, at: Date.now() }))
+      const html = (document.querySelector('template[data-attune-variant="hero"][data-attune-id="running"]') as HTMLTemplateElement).outerHTML
+      localStorage.setItem('attune:paint:shop-1', JSON.stringify({ hero: ['running', html] }))
+    })
+    await page.goto(`${server.url}${SHOP}?deny`)
+    await waitForLoaded(page)
+    await revealed(page)
+    await frames(page, 30)
+    const got = await recorded(page)
+    expectShownOnce(got, 'hero', 'default')
+    expect(got.frames.filter((f) => f.slot === 'hero' && f.content === 'running')).toEqual([])
+    expect(await page.evaluate(() => localStorage.getItem('attune:paint:shop-1'))).toBeNull()
     await context.close()
   })
 

@@ -204,6 +204,15 @@ describe('the paint snippet', () => {
     expect(shows(hero())).toBe('running')
   })
 
+  it('paints nothing with data-attune-storage="memory", even from a record kept before', async () => {
+    await granted()
+    keepRunning()
+    head({ 'data-attune-storage': 'memory' })
+    paintEarly(win)
+    expect(shows(hero())).toBe('default')
+    expect(win.attune!.p).toBeUndefined()
+  })
+
   it('paints nothing, and throws nothing, when what is kept is not JSON or storage is blocked', async () => {
     await granted()
     head()
@@ -243,14 +252,51 @@ describe('the paint snippet', () => {
       expect(shows(hero())).toBe('running')
     })
 
-    it('leaves a slot the parser may still be filling until a node follows it, or the page is read', async () => {
+    it('leaves a slot the parser may still be filling until its template comes after it, or the page is read', async () => {
+      // Templates before the slot, and a node a script appended while the parser may still be inside it.
       parse(TEMPLATES)
-      parse(SLOT.trim())
+      parse(SLOT)
+      document.body.append(document.createElement('aside'))
       await tick()
       expect(shows(hero())).toBe('default')
       state.mockReturnValue('interactive')
       document.dispatchEvent(new Event('DOMContentLoaded'))
       expect(shows(hero())).toBe('running')
+    })
+
+    it('a consent call the page queues that may say no puts back what was painted, and nothing is painted afterwards', async () => {
+      parse(SLOT + TEMPLATES)
+      await Promise.resolve()
+      expect(shows(hero())).toBe('running')
+      win.attune!('consent', 'deny', ['personalization'])
+      parse('<p>more of the page</p>')
+      await Promise.resolve()
+      expect(shows(hero())).toBe('default')
+      expect(win.attune!.p!.painted.size).toBe(0)
+      // A slot parsed later is left to the tag, which hears the call.
+      parse(SLOT)
+      await tick()
+      expect(Array.from(document.querySelectorAll('[data-attune-slot="hero"]'), shows)).toEqual(['default', 'default'])
+    })
+
+    it('a consent grant queued by the page does not stop it (the control for the test above)', async () => {
+      win.attune!('consent', 'grant')
+      parse(SLOT + TEMPLATES)
+      await Promise.resolve()
+      expect(shows(hero())).toBe('running')
+    })
+
+    it('stops once the attune-loading class is gone: every slot was decided, and a later one is the personalizer\'s', async () => {
+      document.documentElement.classList.remove('attune-loading')
+      parse(SLOT + TEMPLATES)
+      await tick()
+      expect(shows(hero())).toBe('default')
+    })
+
+    it('a second copy of the snippet stands down: the tag takes over the first one\'s', async () => {
+      const first = win.attune!.p
+      paintEarly(win)
+      expect(win.attune!.p).toBe(first)
     })
 
     it('paints nothing after DOMContentLoaded', async () => {
@@ -312,7 +358,7 @@ describe('the tag takes over what the snippet painted', () => {
 
   beforeEach(() => {
     navigated(50)
-    // The browser reports the first paint as soon as it is asked (dom/paintEarly.ts defers the tag's boot until then).
+    // The browser reports the first paint as soon as it is asked (script-tag.ts defers the tag's boot until then when the snippet painted).
     vi.stubGlobal(
       'PerformanceObserver',
       class {
@@ -320,6 +366,7 @@ describe('the tag takes over what the snippet painted', () => {
         observe() {
           queueMicrotask(this.fn)
         }
+        disconnect() {}
       },
     )
   })
@@ -496,27 +543,16 @@ describe('the tag takes over what the snippet painted', () => {
     expect(localStorage.getItem(KEY)).toBeNull()
   })
 
-  it('with data-attune-storage="memory", what the snippet painted from a record kept before shows its default content again', async () => {
-    await granted()
-    const original = hero().firstElementChild
-    keepRunning()
-    head({ 'data-attune-storage': 'memory' })
-    paintEarly(win)
-    expect(shows(hero())).toBe('running')
-    bootScriptTag(window)
-    await vi.waitFor(() => expect(win.attune?.loaded).toBe(true))
-    expect(hero().firstElementChild).toBe(original)
-  })
-
   it('boots after the first paint when the snippet painted, at once when it did not', async () => {
     let shown: (() => void) | undefined
     vi.stubGlobal(
       'PerformanceObserver',
       class {
-        constructor(fn: () => void) {
-          shown = fn
+        constructor(private readonly fn: () => void) {}
+        observe({ type }: { type: string }) {
+          if (type === 'paint') shown = this.fn
         }
-        observe() {}
+        disconnect() {}
       },
     )
     await granted()
@@ -527,7 +563,9 @@ describe('the tag takes over what the snippet painted', () => {
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(win.attune?.loaded).toBeUndefined()
     shown!()
-    await vi.waitFor(() => expect(win.attune?.loaded).toBe(true))
+    // Well before the 300 ms fallback: the paint reported is what started it.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(win.attune?.loaded).toBe(true)
     await win.attune!('destroy')
     // The control: nothing kept, nothing painted, nothing to wait for.
     Reflect.deleteProperty(window, 'attune')
@@ -538,15 +576,37 @@ describe('the tag takes over what the snippet painted', () => {
     expect(win.attune?.loaded).toBe(true)
   })
 
-  it('boots within 300 ms where the browser reports no paint (a tab opened in the background)', async () => {
+  it('boots after 300 ms where the browser reports no paint (a tab opened in the background)', async () => {
     vi.stubGlobal('PerformanceObserver', undefined)
     await granted()
     keepRunning()
     head()
     paintEarly(win)
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    try {
+      bootScriptTag(window)
+      vi.advanceTimersByTime(299)
+      expect(win.attune?.loaded).toBeUndefined()
+      vi.advanceTimersByTime(1)
+      expect(win.attune?.loaded).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('with a wrong attribute, the tag leaves the page alone and puts back what the snippet painted', async () => {
+    await granted()
+    const original = hero().firstElementChild
+    keepRunning()
+    head()
+    paintEarly(win)
+    expect(shows(hero())).toBe('running')
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    // A site id the tag refuses, read after the snippet ran.
+    document.querySelector('script[data-attune-site]')!.setAttribute('data-attune-site', 'not a site id!')
     bootScriptTag(window)
+    await vi.waitFor(() => expect(hero().firstElementChild).toBe(original))
     expect(win.attune?.loaded).toBeUndefined()
-    await vi.waitFor(() => expect(win.attune?.loaded).toBe(true), { timeout: 1_000 })
   })
 
   it('destroyed while the page still parses, the snippet paints nothing afterwards', async () => {
