@@ -104,10 +104,11 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
   const warn = (...args: unknown[]): void => {
     if (options.debug) console.warn('[attune]', ...args)
   }
+  const threw = (type: string, error: unknown): void => report('callback', `An on("${type}") listener threw; attune went on.`, error)
   const emitter = createEmitter<AttuneEvents>((error, type) => {
     // A throwing error listener must not loop back into the error channel.
     if (type === 'error') warn('An on("error") listener threw:', error)
-    else report('callback', `An on("${String(type)}") listener threw; attune went on.`, error)
+    else threw(String(type), error)
   })
   let constructing = true
   const report: Report = (code, message, cause) => {
@@ -264,7 +265,7 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
           try {
             ;(fn as (state: ConsentState) => void)(consent.get())
           } catch (error) {
-            report('callback', 'An on("ready") listener threw; attune went on.', error)
+            threw('ready', error)
           }
         })
       }
