@@ -48,9 +48,9 @@ export interface Internals {
   painted?: Painted
   /**
    * Set by the tag's page chunk beside `painted`: told each decision `attune/personalize` shows,
-   * with its template's HTML when the paint snippet may paint it next time.
+   * with its template when the paint snippet may paint it next time.
    */
-  keepPaint?: (decision: Explanation, html: string | undefined) => void
+  keepPaint?: (decision: Explanation, template: HTMLTemplateElement | undefined) => void
 }
 
 /** What `attune/personalize` shows `attune/debug` of its decisions (see {@link Internals.inspect}). */

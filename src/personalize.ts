@@ -4,7 +4,7 @@ import { explain as sentence } from './decide/explain'
 import { loadConfig } from './decide/loadConfig'
 import type { Decision, Explanation, Facts, Reason, SiteConfig } from './decide/model'
 import { build, clean } from './dom/nodes'
-import { LOADING, SHOWN, SLOT, slotsIn } from './dom/markup'
+import { LOADING, REVEAL_MS, SHOWN, SLOT, slotsIn } from './dom/markup'
 import { swap, type Content } from './dom/swap'
 import { templateOf, withTemplates } from './dom/templates'
 import { internals, type Internals } from './internals'
@@ -99,7 +99,7 @@ export const personalize = (attune: Attune, options: PersonalizeOptions = {}): P
   const inner = internals.get(attune)
   const endpoint = checkEndpoint(options.endpoint)
   const fetch = checkFunction<typeof globalThis.fetch>('fetch', options.fetch)
-  const { revealTimeoutMs = 1000 } = options
+  const { revealTimeoutMs = REVEAL_MS } = options
   if (!inner) throw new TypeError('attune: personalize(attune) needs an instance from createAttune.')
   if (!(revealTimeoutMs >= 0 && revealTimeoutMs <= 60_000)) {
     throw new TypeError(`attune: personalize(attune, { revealTimeoutMs }) must be a number of milliseconds from 0 to 60000; got ${String(revealTimeoutMs)}.`)
@@ -181,12 +181,12 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
 
   /**
    * What variant `id` of `slot` shows: from the config's nodes and edits, or the page's template.
-   * `paint` is the template's HTML when the paint snippet may show it before the next page's first
+   * `paint` is the template when the paint snippet may show it before the next page's first
    * frame: a template alone, which cleaning left as it was (dom/paint.ts).
    */
-  const contentOf = (slot: string, id: string): (Content & { paint?: string }) | string => {
+  const contentOf = (slot: string, id: string): (Content & { paint?: HTMLTemplateElement }) | string => {
     const variant = config.variants?.[slot]?.find((v) => v.id === id)
-    const content: Content & { paint?: string } = { edits: variant?.edits }
+    const content: Content & { paint?: HTMLTemplateElement } = { edits: variant?.edits }
     if (variant?.content) {
       const nodes = build(variant.content, doc as Document)
       if (typeof nodes == 'string') return nodes
@@ -197,9 +197,7 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
         content.nodes = template.content.cloneNode(true) as DocumentFragment
         const removed = clean(content.nodes, doc?.baseURI ?? '')
         if (removed.length) report('config', `Removed from the template of variant ${id} of slot ${slot}: ${removed.join(', ')}.`)
-        // Read, never written: the template's own serialization, which the paint snippet compares (dom/paint.ts).
-        // eslint-disable-next-line no-restricted-properties
-        else if (!content.edits) content.paint = template.outerHTML
+        else if (!content.edits) content.paint = template
       } else if (!content.edits) return 'it has no template and no content'
     }
     return content
@@ -240,11 +238,11 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
     if (decided) {
       const slot = el.getAttribute(SLOT) ?? ''
       let d = decide(slot)
-      let paint: string | undefined
+      let paint: HTMLTemplateElement | undefined
       let revert: (() => void) | string | undefined
       try {
         const content = d.variant ? contentOf(slot, d.variant) : undefined
-        paint = (content as { paint?: string } | undefined)?.paint
+        paint = (content as { paint?: HTMLTemplateElement } | undefined)?.paint
         const keep = paint !== undefined && painted?.[0] === d.variant
         if (!keep) painted?.[1]()
         revert = keep ? painted?.[1] : typeof content == 'object' ? swap(el, content) : content

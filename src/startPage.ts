@@ -20,14 +20,16 @@ export const startPage: PageChunk = (attune, endpoint) => {
     // Each decision once, when first shown: one made before the shopper changed their profile
     // (and so before it was forgotten) is not kept again by a slot shown later.
     const seen = new WeakSet<Explanation>()
-    inner.keepPaint = (d, html) => {
+    inner.keepPaint = (d, template) => {
       if (seen.has(d)) return
       seen.add(d)
       // Set by the personalizer that calls this.
       const { audiences = [], variants = {} } = (inner.inspect as NonNullable<typeof inner.inspect>)().config
-      const mine = html !== undefined && audiences.filter((a) => variants[d.slot]?.some((v) => v.audience == a.id))
+      const mine = template && audiences.filter((a) => variants[d.slot]?.some((v) => v.audience == a.id))
       const kept = mine && d.reason.kind != 'forced' && !/"fact":"(?!profile\.)/.test(JSON.stringify(mine))
-      keepPaint(attune.site, d.slot, kept ? [d.variant as string, html] : undefined)
+      // Read, never written: the template's own serialization, which the paint snippet compares.
+      // eslint-disable-next-line no-restricted-properties
+      keepPaint(attune.site, d.slot, kept ? [d.variant as string, (template as HTMLTemplateElement).outerHTML] : undefined)
     }
   }
   // The tag checked its endpoint already; the checks of personalize() would only add bytes.
