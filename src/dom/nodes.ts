@@ -6,6 +6,8 @@
  * Trusted Types sink is touched and nothing mutates on re-parsing.
  */
 
+import { safeUrl } from './url'
+
 /** A declarative node: a text, or an element with attributes and children. Wire names: never minified. */
 export type ContentNode = string | { tag: string; attrs?: Record<string, string>; children?: ContentNode[] }
 
@@ -42,14 +44,7 @@ export const MAX_NODES = 500
  */
 export const isContent = (el: Element): boolean => el.namespaceURI == 'http://www.w3.org/1999/xhtml' && TAGS.has(el.localName)
 
-/** True for a relative or http(s) URL; `javascript:`, `data:`, `blob:` and every other scheme are refused. */
-export const safeUrl = (value: string, base: string): boolean => {
-  try {
-    return /^https?:$/.test(new URL(value, base).protocol)
-  } catch {
-    return false
-  }
-}
+export { safeUrl }
 
 /** Why `value` may not go into attribute `name`, or undefined when it may. */
 export const attrProblem = (name: string, value: string, base: string): string | undefined => {

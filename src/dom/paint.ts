@@ -1,5 +1,6 @@
 import { localStore } from '../lib/localStore'
 import { SHOWN, SLOT } from './markup'
+import { safeUrl } from './url'
 import { templateOf } from './templates'
 
 /**
@@ -42,8 +43,7 @@ const PLAIN = /^(class|title|alt|lang|dir|role|width|height|loading|decoding|(ar
  * snippet does not copy. What storage says is never trusted to make a template safe: the page chunk
  * keeps only templates its cleaning (nodes.ts, an allow-list) left unchanged, and this check of
  * its own, on what could run or load code, holds even if the stored entry was written by someone
- * else. A declarative shadow root,
- * invisible to the HTML compared, is left behind.
+ * else. A declarative shadow root, invisible to the HTML compared, is left behind.
  */
 const rebuild = (doc: Document, node: Node): Node => {
   if (node.nodeType == 3) return doc.createTextNode(node.textContent as string)
@@ -51,7 +51,7 @@ const rebuild = (doc: Document, node: Node): Node => {
   if (node.nodeType != 1 || BLOCKED.test(el.localName)) throw el
   const copy = doc.createElement(el.localName)
   for (const { name, value } of Array.from(el.attributes)) {
-    if (!PLAIN.test(name) && !(/^(href|src)$/.test(name) && /^https?:$/.test(new URL(value, doc.baseURI).protocol))) throw el
+    if (!PLAIN.test(name) && !(/^(href|src)$/.test(name) && safeUrl(value, doc.baseURI))) throw el
     copy.setAttribute(name, value)
   }
   copy.append(...Array.from(el.childNodes, (child) => rebuild(doc, child)))
