@@ -52,11 +52,12 @@ export const paintEarly = (win: Window & { attune?: AttuneCommand }): void => {
       stop()
     }
     command.p = { painted, stop }
-    run()
     if (doc.readyState == 'loading') {
       observer.observe(doc, { childList: true, subtree: true })
       doc.addEventListener('DOMContentLoaded', last)
     }
+    // What is parsed already; a first run that stands down stops the observer too.
+    run()
   } catch {
     // Blocked storage or an unreadable record: the slots wait for their decision.
   }
