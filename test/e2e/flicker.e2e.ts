@@ -279,26 +279,16 @@ describe('no flicker (promise 2)', () => {
     await page.close()
   })
 
-  it('on a page still streaming when attune is ready, slots are decided once the document is parsed, with their variants', async () => {
+  it.each([
+    ['on a page still streaming when attune is ready, slots are decided once the document is parsed, with their variants', ''],
+    ['on a page still streaming, the paint snippet never paints a slot the parser is inside, and each slot shows its variant once', '?painted'],
+  ])('%s', async (_name, query) => {
     const page = await shopperTab()
-    await page.goto(`${server.url}/pages/shop-streamed.html`)
+    await page.goto(`${server.url}/pages/shop-streamed.html${query}`)
     await settled(page)
     await frames(page, 30)
     const got = await recorded(page)
     expect(paths(server.requests)).toContain('/ready')
-    expectShownOnce(got, 'hero', 'running')
-    expectShownOnce(got, 'picks', 'running')
-    expect(await page.locator('[data-attune-slot="hero"] > *').count()).toBe(1)
-    expect(got.errors).toEqual([])
-    await page.close()
-  })
-
-  it('on a page still streaming, the paint snippet never paints a slot the parser is inside, and each slot shows its variant once', async () => {
-    const page = await shopperTab()
-    await page.goto(`${server.url}/pages/shop-streamed.html?painted`)
-    await settled(page)
-    await frames(page, 30)
-    const got = await recorded(page)
     expectShownOnce(got, 'hero', 'running')
     expectShownOnce(got, 'picks', 'running')
     // The default content the parser added after the pause is not left beside the variant.
