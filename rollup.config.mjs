@@ -37,6 +37,19 @@ const tagAdapter = () => ({
   },
 })
 
+/**
+ * In the tag, profile/logicLater.ts takes the place of profile/logic.ts: its page chunk brings the
+ * profile's logic once consent allows, so the tag does not carry it (see logic.ts).
+ */
+const logicLater = () => ({
+  name: 'attune-logic-later',
+  resolveId(source, importer) {
+    if (!importer || !source.startsWith('.')) return null
+    const path = new URL(source, 'file://' + importer).pathname
+    return /\/src\/profile\/logic(\.ts)?$/.test(path) ? new URL('src/profile/logicLater.ts', import.meta.url).pathname : null
+  },
+})
+
 /** The anti-flicker stylesheet ships as `dist/attune.css`, beside the tag. */
 const css = () => ({
   name: 'attune-css',
@@ -63,7 +76,7 @@ export default [
   {
     input: 'src/browser.ts',
     // The tag is one self-contained file: its dependencies (idb-keyval) are bundled in.
-    plugins: [nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
+    plugins: [logicLater(), nodeResolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist' })],
     output: { file: 'dist/attune.min.js', format: 'iife', sourcemap: true, plugins: [minify()] },
   },
   {

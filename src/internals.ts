@@ -4,6 +4,7 @@ import type { Explanation, Facts, SiteConfig } from './decide/model'
 import type { Painted } from './dom/paint'
 import type { Report } from './lib/errors'
 import type { ProfileStore } from './profile/createProfileStore'
+import type { ProfileLogic } from './profile/logic'
 import type { KeyValue } from './storage/createKeyValue'
 import type { Visitors } from './sync/createVisitors'
 import type { TrackedEvent } from './track'
@@ -41,6 +42,8 @@ export interface Internals {
    * shopper's own export of what the server holds (sync/exportEverything.ts).
    */
   server?: { endpoint: string; fetch: typeof fetch; visitors: Pick<Visitors, 'current'> }
+  /** Set by the script tag: hands its profile store the logic its page chunk brings (profile/logic.ts). */
+  useLogic?: (logic: ProfileLogic) => void
   /**
    * Set by the script tag when it keeps data (dom/paint.ts): the slots the paint snippet painted
    * with their last decision before the first frame, which `attune/personalize` decides and takes over.

@@ -8,6 +8,7 @@ import { loadBeside } from './lib/loadBeside'
 import { checkEndpoint, checkSite, checkStorage } from './options'
 import type { connect } from './sync/connect'
 import { loadSyncChunk } from './sync/loadChunk'
+import { useLogic } from './profile/logic'
 
 /**
  * The one-line queue stub a page puts before the script tag, so `attune('track', …)` works
@@ -126,10 +127,12 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
   const { attune, report } = instance
   const inner = internals.get(attune)
   const doc = win.document
+  // The page chunk brings the profile's logic (profile/logic.ts).
+  if (inner) inner.useLogic = useLogic
   if (inner?.remember) inner.painted = painted
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
-  const load = (file: string): void => {
-    if (script?.src) loadBeside(script.src, file)
+  const load = (file: string, onError?: () => void): void => {
+    if (script?.src) loadBeside(script.src, file, onError)
   }
   let consentOptions: unknown
   const stops: Array<() => void> = []
@@ -138,7 +141,9 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
     const { personalization, measurement } = attune.consent.get()
     if ((personalization || measurement) && !requested) {
       requested = true
-      load(PAGE_CHUNK)
+      load(PAGE_CHUNK, () =>
+        report('network', `${PAGE_CHUNK} did not load from beside the tag: on this page the profile is not read and no slot is decided.`),
+      )
     }
     if (!personalization) {
       // What was painted goes with the profile (createAttune forgets what was kept).

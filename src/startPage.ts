@@ -3,16 +3,20 @@ import { REVEAL_MS } from './dom/markup'
 import { keepPaint } from './dom/paint'
 import { internals } from './internals'
 import { createPersonalizer } from './personalize'
+import { profileLogic } from './profile/logic'
 import type { Explanation } from './decide/model'
 import type { PageChunk } from './script-tag'
 
 /**
- * What the script tag's page chunk starts once consent allows: automatic tracking and decisions
- * with variant swaps over the whole document. Returns `stop`, which undoes both.
+ * What the script tag's page chunk starts once consent allows: the profile's logic for the tag's
+ * store, automatic tracking, and decisions with variant swaps over the whole document. Returns
+ * `stop`, which undoes the last two (the store keeps its logic).
  */
 export const startPage: PageChunk = (attune, endpoint) => {
-  const stopTracking = autoTrack(attune)
   const inner = internals.get(attune)
+  // The tag's profile store folds, reads and derives with what this chunk brings (profile/logic.ts).
+  inner?.useLogic?.(profileLogic)
+  const stopTracking = autoTrack(attune)
   // What the paint snippet paints before the next page's first frame (dom/paint.ts). Only what another page
   // would decide alike: not a QA override, and not a slot with an audience reading page, UTM,
   // device or time facts (one for /sale only would be painted on the home page, then undone).

@@ -1,8 +1,7 @@
 import type { Report } from '../lib/errors'
 import type { KeyValue } from '../storage/createKeyValue'
-import { derive } from './derive'
-import { foldAll, setInterest } from './fold'
-import { readStored } from './readStored'
+// In the script tag, the stand-ins of logicLater.ts until its page chunk brings the logic.
+import { derive, foldAll, later, readStored, setInterest } from './logic'
 import { emptyEntry, emptyProfile, type DeviceEntry, type JsonValue, type Profile, type ProfileConfig, type ProfileEvent, type ProfileView } from './model'
 
 /** A change to this device's entry, waiting to be written: an event, or a stated preference. */
@@ -150,6 +149,8 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
    */
   const flush = (): void => {
     if (stopped || asked || !device || !pending.length) return
+    // In the script tag, the load writes what waited once its page chunk has brought the logic.
+    if (later) return
     asked = true
     const id = device.device
     let batch: Change[] | undefined
@@ -198,9 +199,11 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
 
   const reload = (): Promise<void> | undefined => {
     const at = generation
-    return kv?.get<unknown>('profile').then((raw) => {
+    const read = (raw: unknown): void => {
       if (at === generation) stored = readable(raw)
-    }, degrade)
+    }
+    // Read at once; understood once the logic is in.
+    return kv?.get<unknown>('profile').then(later ? (raw) => after(() => read(raw)) : read, degrade)
   }
 
   const listen = (): void => {
@@ -216,6 +219,16 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
         options.onWiped()
       }
     }
+  }
+
+  /**
+   * In the script tag, runs `fn` once its page chunk has brought the profile's logic (logic.ts),
+   * unless a wipe came in between. Elsewhere `later` is undefined, and the build drops this.
+   */
+  const after = (fn: () => void | Promise<void>): Promise<void> => {
+    const at = generation
+    // Resolved by then, and undefined, when the logic came while a read was in flight.
+    return Promise.resolve(later).then(() => (at === generation ? fn() : undefined))
   }
 
   const forget = (): void => {
@@ -237,7 +250,8 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
       // Decisions wait for this load (the `ready` event), so it takes one round of read-only
       // transactions, side by side: the device record and the profile. Only a first visit writes
       // the record, read-modify-write, since another tab may be creating it at the same moment.
-      const read = reload()
+      // In the script tag, not before its page chunk has brought the logic: `ready` shows the profile folded.
+      const read = later ? (reload() ?? later) : reload()
       // In this task, so no change another tab makes after the read is missed.
       if (store) listen()
       return (starting = (store ? store.get<DeviceRecord>('device').then((old) => (fresh(old) === old ? old : store.update('device', fresh))) : Promise.reject())
@@ -268,7 +282,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
       const entry = device && current().devices[device.device]
       return entry && device ? { device: device.device, entry } : undefined
     },
-    rewrite: save,
+    rewrite: (fn) => (later ? after(() => save(fn)) : save(fn)),
     onWrite: (fn) => {
       written = fn
       return () => {

@@ -45,6 +45,14 @@ describe('the built files in dist/', () => {
     expect(found).toEqual([])
   })
 
+  it('the script tag leaves the profile’s logic to its page chunk, loaded after consent (profile/logic.ts)', () => {
+    // A counter name only folding knows, and a message only the stored profile's reader has.
+    const logic = ['"page_views"', 'a device entry has the wrong shape']
+    const has = (file: string) => logic.filter((text) => readFileSync(join(DIST, file), 'utf8').includes(text))
+    expect(has('attune.min.js')).toEqual([])
+    expect(has('attune-page.min.js')).toEqual(logic)
+  })
+
   it('the patterns catch what they are for', () => {
     // A pattern that matched nothing ever would pass the test above for free.
     const caught = [

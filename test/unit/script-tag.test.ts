@@ -134,6 +134,19 @@ describe('the script tag loads the files beside it', () => {
     expect(loaded()).toEqual([TAG, 'https://cdn.example/attune/attune-page.min.js'])
   })
 
+  it('reports a page chunk that did not load (blocked, offline)', () => {
+    installStub()
+    const errors: AttuneError[] = []
+    win.attune!('on', 'error', (e: AttuneError) => errors.push(e))
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory', src: TAG })
+    bootScriptTag(window)
+    win.attune!('consent', 'grant')
+    const chunk = document.querySelector<HTMLScriptElement>('script[src$="attune-page.min.js"]') as HTMLScriptElement
+    expect(errors).toEqual([])
+    chunk.dispatchEvent(new Event('error'))
+    expect(errors).toEqual([expect.objectContaining({ code: 'network', message: expect.stringMatching(/attune-page\.min\.js did not load.*the profile is not read/) })])
+  })
+
   it.each(['tcf', 'consent-mode', 'onetrust', 'cookiebot', 'cookieconsent', 'gpc'])('loads the %s adapter named by data-attune-consent, and starts it with its options', (name) => {
     addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory', 'data-attune-consent': name, 'data-attune-consent-options': '{"vendorId":42}', src: TAG })
     bootScriptTag(window)

@@ -1,0 +1,184 @@
+/**
+ * The script tag's profile store before its page chunk has brought the profile's logic: the tag's
+ * build puts profile/logicLater.ts in the place of profile/logic.ts (rollup.config.mjs), and so
+ * does this file. Each test gets fresh modules: the stand-in holds the logic once handed over.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Attune } from '../../../src/index'
+import type { Internals } from '../../../src/internals'
+import type * as Logic from '../../../src/profile/logic'
+import { freshIndexedDb } from '../fresh'
+
+/** Fresh modules, with the stand-in in the place of logic.ts as in the tag build; returns its `useLogic`. */
+const tagModules = async (): Promise<typeof Logic.useLogic> => {
+  vi.resetModules()
+  vi.doMock('../../../src/profile/logic', () => import('../../../src/profile/logicLater'))
+  return (await import('../../../src/profile/logic')).useLogic
+}
+
+const realLogic = async (): Promise<Logic.ProfileLogic> =>
+  (await vi.importActual<typeof Logic>('../../../src/profile/logic')).profileLogic
+
+let instances: Attune[] = []
+let useLogic: typeof Logic.useLogic
+
+/** An instance made as the tag makes it, with the stand-in logic, and its internals. */
+const open = async (): Promise<{ a: Attune; inner: Internals }> => {
+  const { createAttune } = await import('../../../src/index')
+  const { internals } = await import('../../../src/internals')
+  const a = createAttune({ site: 'shop-1' })
+  instances.push(a)
+  return { a, inner: internals.get(a) as Internals }
+}
+const readyOf = (a: Attune): (() => boolean) => {
+  let heard = false
+  a.on('ready', () => (heard = true))
+  return () => heard
+}
+/** Lets IndexedDB requests and their promise chains run. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0))
+}
+const databases = async (): Promise<string[]> => (await indexedDB.databases()).map((d) => d.name as string)
+/** The profile as stored in IndexedDB, read without waiting for the store. */
+const storedProfile = async (inner: Internals) => ((await inner.kv?.get<{ devices: Record<string, { counters: Record<string, number> }> }>('profile')) ?? { devices: {} })
+
+beforeEach(async () => {
+  freshIndexedDb()
+  useLogic = await tagModules()
+})
+afterEach(async () => {
+  await Promise.all(instances.map((a) => a.destroy()))
+  instances = []
+  localStorage.clear()
+})
+
+describe('the script tag’s profile store, before its page chunk brings the logic', () => {
+  it('has the stand-in in place (this file mocks the module as the tag build does)', async () => {
+    const logic = await import('../../../src/profile/logic')
+    expect(logic.later).toBeInstanceOf(Promise)
+  })
+
+  it('holds what the shopper does in memory, shows an empty profile, and neither reads nor writes the profile', async () => {
+    const { a, inner } = await open()
+    const ready = readyOf(a)
+    a.consent.grant()
+    a.track('product_viewed', { product_id: 'sku-1', category: 'Running' })
+    a.profile.setInterest('size', '41')
+    await settle()
+    expect(ready()).toBe(false)
+    expect(a.profile.get()).toEqual({ counters: {}, affinities: {}, viewed: [], carted: [], traits: {}, interests: {}, experiments: {} })
+    // The device record may be written (consent is given); the profile is not.
+    expect((await storedProfile(inner)).devices).toEqual({})
+  })
+
+  it('once handed the logic, reads the stored profile, folds what waited, writes it, and is ready', async () => {
+    // An earlier page, with the logic already in, left a profile.
+    const first = await open()
+    useLogic(await realLogic())
+    first.a.consent.grant()
+    first.a.track('product_viewed', { product_id: 'sku-1', category: 'Running' })
+    await vi.waitFor(async () => expect(Object.keys((await storedProfile(first.inner)).devices)).toHaveLength(1))
+    await first.a.destroy()
+
+    const nextPage = await tagModules()
+    const { a, inner } = await open()
+    const ready = readyOf(a)
+    a.track('product_viewed', { product_id: 'sku-2', category: 'Running' })
+    a.profile.setInterest('size', '41')
+    await settle()
+    expect(ready()).toBe(false)
+    expect(a.profile.get().counters.product_views).toBeUndefined()
+
+    nextPage(await realLogic())
+    await vi.waitFor(() => expect(ready()).toBe(true))
+    expect(a.profile.get().counters.product_views).toBe(2)
+    expect(a.profile.get().interests).toEqual({ size: '41' })
+    await vi.waitFor(async () => expect(Object.values((await storedProfile(inner)).devices)[0]?.counters.product_views).toBe(2))
+  })
+
+  it('after a withdrawal while it waits, does not bring the deleted profile back when the logic comes', async () => {
+    const { a, inner } = await open()
+    a.consent.grant()
+    a.track('product_viewed', { product_id: 'sku-1', category: 'Running' })
+    await settle()
+    // A merge attune/sync asked for before the shopper deleted everything.
+    const merge = vi.fn((p: Parameters<Parameters<Internals['profile']['rewrite']>[0]>[0]) => p)
+    const merged = inner.profile.rewrite(merge)
+    await a.profile.delete()
+    useLogic(await realLogic())
+    await merged
+    await settle()
+    expect(merge).not.toHaveBeenCalled()
+    expect(await databases()).not.toContain('attune-shop-1')
+    expect(a.profile.get().counters).toEqual({})
+  })
+
+  it('reads the stored profile when the logic comes while the read is in flight', async () => {
+    const { a } = await open()
+    const logic = await realLogic()
+    const ready = readyOf(a)
+    a.consent.grant()
+    a.track('tick')
+    // The page chunk from the HTTP cache: here before IndexedDB has answered.
+    await Promise.resolve()
+    useLogic(logic)
+    await vi.waitFor(() => expect(ready()).toBe(true))
+    expect(a.profile.get().counters['event:tick']).toBe(1)
+  })
+
+  it('in memory (data-attune-storage="memory"), is ready only once the logic is in, with what waited folded', async () => {
+    const { createAttune } = await import('../../../src/index')
+    const a = createAttune({ site: 'shop-1', storage: 'memory' })
+    instances.push(a)
+    const ready = readyOf(a)
+    a.consent.grant()
+    a.track('tick')
+    await settle()
+    expect(ready()).toBe(false)
+    useLogic(await realLogic())
+    await vi.waitFor(() => expect(ready()).toBe(true))
+    expect(a.profile.get().counters['event:tick']).toBe(1)
+  })
+
+  it('keeps a rewrite (attune/sync merging, a reset) until the logic is in', async () => {
+    const { a, inner } = await open()
+    a.consent.grant()
+    await settle()
+    const rewrite = vi.fn((p: Parameters<Parameters<Internals['profile']['rewrite']>[0]>[0]) => p)
+    const done = inner.profile.rewrite(rewrite)
+    await settle()
+    expect(rewrite).not.toHaveBeenCalled()
+    useLogic(await realLogic())
+    await done
+    expect(rewrite).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('the script tag and its page chunk', () => {
+  it('hands the chunk a way to give the store its logic, and the profile loads once it does', async () => {
+    document.head.replaceChildren()
+    const script = document.createElement('script')
+    script.dataset.attuneSite = 'shop-1'
+    document.head.append(script)
+    const { bootScriptTag } = await import('../../../src/script-tag')
+    bootScriptTag(window)
+    const command = (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
+    const ready = vi.fn()
+    command('ready', ready)
+    command('consent', 'grant')
+    command('track', 'tick')
+    await settle()
+    expect(ready).not.toHaveBeenCalled()
+    const logic = await realLogic()
+    // What the page chunk does first (startPage.ts).
+    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, inner: Internals) => {
+      inner.useLogic?.(logic)
+      return () => {}
+    })
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
+    expect(command((a: Attune) => a.profile.get().counters['event:tick'])).toBe(1)
+    await command('destroy')
+    Reflect.deleteProperty(window, 'attune')
+  })
+})
