@@ -1,5 +1,5 @@
 import { createConsent, DENIED, PURPOSES, type Consent, type ConsentState } from './consent'
-import { forgetPaint } from './dom/paint'
+import { forgetPaint, type PaintCache } from './dom/paint'
 import { createEmitter } from './lib/emitter'
 import { AttuneError, type Report } from './lib/errors'
 import { createUuidv7 } from './lib/uuidv7'
@@ -44,6 +44,11 @@ export interface AttuneExport {
   profile: Profile
   /** What attune derives from it now. */
   view: ProfileView
+  /**
+   * Script tag only: the decisions the paint snippet shows on this shopper's next page before the
+   * first frame, slot → `[variant id, the template's HTML]` (dom/paint.ts).
+   */
+  painted?: PaintCache
 }
 
 /** The shopper's profile on this device. */

@@ -3,7 +3,7 @@
  * The public surface, listed by hand.
  */
 export { createAttune } from './createAttune'
-export type { Attune, AttuneEvents } from './createAttune'
+export type { Attune, AttuneEvents, AttuneExport } from './createAttune'
 export type { AttuneOptions } from './options'
 export type { Consent, ConsentState, Purpose } from './consent'
 export type { EventProps, TrackedEvent } from './track'

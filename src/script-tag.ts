@@ -1,7 +1,7 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
 import { LOADING } from './dom/markup'
-import { unpaint, type EarlyPaint, type Painted } from './dom/paint'
+import { readPaint, unpaint, type EarlyPaint, type Painted } from './dom/paint'
 import { afterPaint } from './lib/afterPaint'
 import { internals } from './internals'
 import { loadBeside } from './lib/loadBeside'
@@ -129,7 +129,20 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
   const doc = win.document
   // The page chunk brings the profile's logic (profile/logic.ts).
   if (inner) inner.useLogic = useLogic
-  if (inner?.remember) inner.painted = painted
+  if (inner?.remember) {
+    inner.painted = painted
+    // The tag keeps one thing more about the shopper, what the paint snippet shows: their export holds it.
+    const exportAll = attune.profile.export
+    attune.profile.export = () =>
+      exportAll().then((data) => {
+        try {
+          return { ...data, painted: readPaint(attune.site) }
+        } catch {
+          // Storage blocked, or nothing readable kept: nothing the snippet could paint either.
+          return data
+        }
+      })
+  }
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
   const load = (file: string, onError?: () => void): void => {
     if (script?.src) loadBeside(script.src, file, onError)

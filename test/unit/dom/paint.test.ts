@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createAttune, type Attune, type AttuneError } from '../../../src/index'
+import { createAttune, type Attune, type AttuneError, type AttuneExport } from '../../../src/index'
 import type { Explanation } from '../../../src/decide/model'
 import { forgetPaint, keepPaint, paint, paintKey, readPaint, unpaint, type Painted } from '../../../src/dom/paint'
 import { paintEarly } from '../../../src/dom/paintEarly'
@@ -492,6 +492,17 @@ describe('the tag takes over what the snippet painted', () => {
     } finally {
       vi.unstubAllGlobals()
     }
+  })
+
+  it('the shopper\'s export holds what the snippet would paint next time', async () => {
+    await granted()
+    keepRunning()
+    await boot()
+    await chunk()
+    await vi.waitFor(() => expect(document.documentElement.classList.contains('attune-loading')).toBe(false))
+    const exported = (await win.attune!((a: Attune) => a.profile.export())) as AttuneExport
+    expect(exported.painted).toEqual({ hero: ['running', templateHtml('hero', 'running')] })
+    expect(exported.profile.devices).not.toEqual({})
   })
 
   it('withdrawal puts back the default content of painted slots and forgets what was kept', async () => {
