@@ -71,7 +71,7 @@ const paintSnippet = dist('attune-paint.min.js')
 const TAG = 'script tag (raw / gzip / brotli)'
 row(`${TAG}: dist/attune.min.js, what every shopper downloads`, attune, tag, TAG_TARGET)
 row(`${TAG}: dist/attune-paint.min.js, the paint snippet, inline in each page's HTML (optional)`, attune, paintSnippet)
-row(`${TAG}: sum, the tag and the paint snippet`, attune, add(tag, paintSnippet))
+row(`${TAG}: sum, the tag and the paint snippet (what every shopper pays on a site that uses the snippet)`, attune, add(tag, paintSnippet), TAG_TARGET)
 row(`${TAG}: dist/attune-page.min.js, after personalization or measurement consent`, attune, page)
 row(`${TAG}: dist/attune-sync.min.js, after consent, with data-attune-endpoint`, attune, syncChunk)
 const granted = add(tag, page)
@@ -214,7 +214,7 @@ for (const [name, measured] of peerNpm) {
 
 notes.push(
   `Sizes are raw / gzip (level 9) / brotli (quality 11) in bytes, counted as size-limit counts them; the gzip figures of attune's files equal size-limit's in \`npm test\` (the bundles differ from size-limit's by the few bytes of its wrapper). npm bundles: esbuild ${esbuildVersion}, \`bundle\`, \`minify\`, \`format: 'esm'\`, \`platform: 'browser'\`, \`target: 'es2020'\`, \`process.env.NODE_ENV\` = production, tree-shaking on, of an entry that imports the names and passes them to \`console.log\`, less the same bundle without the import (as size-limit subtracts its empty project); dependencies (idb-keyval for attune) are bundled in.`,
-  `What a shopper downloads with attune depends on consent: the tag alone before any grant (and with a refusal), the page chunk once personalization or measurement is granted, the sync chunk only with \`data-attune-endpoint\`. The ≤ ${bytes(TAG_TARGET)} B target is checked on the tag, which every shopper pays; everything granted is ${bytes(everything.gzip)} B gzip in three files, the last two loaded after the page has rendered.`,
+  `What a shopper downloads with attune depends on consent: the tag alone before any grant (and with a refusal), the page chunk once personalization or measurement is granted, the sync chunk only with \`data-attune-endpoint\`. The ≤ ${bytes(TAG_TARGET)} B target is checked on the tag, which every shopper pays, and on the tag with the paint snippet, which every page of a site that uses it carries; the profile's logic (folding, reading, deriving) comes with the page chunk, since before consent there is no profile. Everything granted is ${bytes(everything.gzip)} B gzip in three files, the last two loaded after the page has rendered.`,
   'Peers: the file named is the one their script tag or snippet loads first; PostHog then loads extensions (recorder, surveys…) and Segment destination chunks as the remote settings ask, which are not counted. GrowthBook `auto.min.js` is what its script-tag documentation uses; `index.min.js` is the same library without the self-start. Snowplow ships `sp.js` in another package (@snowplow/javascript-tracker); the browser-tracker UMD is its nearest equivalent here. The npm rows for Optimizely include the polling config manager, without which an instance has no datafile.',
 )
 
