@@ -2,6 +2,8 @@ import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 // One entry per public subpath (package.json "exports"); names mirror src/ so the
 // emitted .d.ts files sit next to their .js.
@@ -41,12 +43,13 @@ const tagAdapter = () => ({
  * In the tag, profile/logicLater.ts takes the place of profile/logic.ts: its page chunk brings the
  * profile's logic once consent allows, so the tag does not carry it (see logic.ts).
  */
+const LOGIC = fileURLToPath(new URL('src/profile/logic', import.meta.url))
 const logicLater = () => ({
   name: 'attune-logic-later',
   resolveId(source, importer) {
-    if (!importer || !source.startsWith('.')) return null
-    const path = new URL(source, 'file://' + importer).pathname
-    return /\/src\/profile\/logic(\.ts)?$/.test(path) ? new URL('src/profile/logicLater.ts', import.meta.url).pathname : null
+    if (!importer) return null
+    const path = resolve(dirname(importer), source).replace(/\.[cm]?[jt]s$/, '')
+    return path === LOGIC ? fileURLToPath(new URL('src/profile/logicLater.ts', import.meta.url)) : null
   },
 })
 

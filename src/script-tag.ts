@@ -8,7 +8,7 @@ import { loadBeside } from './lib/loadBeside'
 import { checkEndpoint, checkSite, checkStorage } from './options'
 import type { connect } from './sync/connect'
 import { loadSyncChunk } from './sync/loadChunk'
-import { useLogic } from './profile/logic'
+import { noLogic, useLogic } from './profile/logic'
 
 /**
  * The one-line queue stub a page puts before the script tag, so `attune('track', …)` works
@@ -154,9 +154,11 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
     const { personalization, measurement } = attune.consent.get()
     if ((personalization || measurement) && !requested) {
       requested = true
-      load(PAGE_CHUNK, () =>
-        report('network', `${PAGE_CHUNK} did not load from beside the tag: on this page the profile is not read and no slot is decided.`),
-      )
+      load(PAGE_CHUNK, () => {
+        // Nothing folds or understands the profile on this page: the store settles with nothing read and writes nothing.
+        noLogic()
+        report('network', `${PAGE_CHUNK} did not load from beside the tag: on this page the profile is not read or kept, and no slot is decided.`)
+      })
     }
     if (!personalization) {
       // What was painted goes with the profile (createAttune forgets what was kept).

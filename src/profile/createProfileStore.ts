@@ -223,12 +223,13 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
 
   /**
    * In the script tag, runs `fn` once its page chunk has brought the profile's logic (logic.ts),
-   * unless a wipe came in between. Elsewhere `later` is undefined, and the build drops this.
+   * unless a wipe came in between or the logic will not come. Elsewhere `later` is undefined, and
+   * the build drops this.
    */
   const after = (fn: () => void | Promise<void>): Promise<void> => {
     const at = generation
-    // Resolved by then, and undefined, when the logic came while a read was in flight.
-    return Promise.resolve(later).then(() => (at === generation ? fn() : undefined))
+    // Undefined, when the logic came while a read was in flight.
+    return Promise.resolve(later).then((ok) => (ok !== false && at === generation ? fn() : undefined))
   }
 
   const forget = (): void => {
@@ -250,8 +251,9 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
       // Decisions wait for this load (the `ready` event), so it takes one round of read-only
       // transactions, side by side: the device record and the profile. Only a first visit writes
       // the record, read-modify-write, since another tab may be creating it at the same moment.
-      // In the script tag, not before its page chunk has brought the logic: `ready` shows the profile folded.
-      const read = later ? (reload() ?? later) : reload()
+      // In the script tag, it also waits for the logic its page chunk brings, whatever storage
+      // does: `ready` shows the profile folded.
+      const read = later ? Promise.all([reload(), later]).then(() => undefined) : reload()
       // In this task, so no change another tab makes after the read is missed.
       if (store) listen()
       return (starting = (store ? store.get<DeviceRecord>('device').then((old) => (fresh(old) === old ? old : store.update('device', fresh))) : Promise.reject())
@@ -265,8 +267,8 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
           },
         )
         .then(() => {
-          // Events tracked while loading are written as soon as the device is known, so a page
-          // left at once still has them stored.
+          // Events tracked while loading are written as soon as the device is known (in the
+          // script tag, as soon as the logic is in too), so a page left at once has them stored.
           flush()
           return read
         })
@@ -279,6 +281,8 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     view: (now) => derive(current(), now, config),
     stored: () => ({ device, profile: current() }),
     own: () => {
+      // attune/sync sends nothing folded by stand-ins (logicLater.ts).
+      if (later) return undefined
       const entry = device && current().devices[device.device]
       return entry && device ? { device: device.device, entry } : undefined
     },

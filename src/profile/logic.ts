@@ -22,8 +22,15 @@ export interface ProfileLogic {
 
 export const profileLogic: ProfileLogic = { foldAll, setInterest, derive, readStored }
 
-/** What the store must wait for before it reads or writes: here, nothing. */
-export const later: Promise<void> | undefined = undefined
+/**
+ * What the store must wait for before it understands or writes the profile: here, nothing. In the
+ * tag, it resolves to true once the logic is in (then becomes undefined), or to false when it
+ * never will be (the page chunk did not load).
+ */
+export const later: Promise<boolean> | undefined = undefined
 
 /** Hands over the logic: here, where it is already in, nothing to do. */
 export const useLogic = (_logic: ProfileLogic): void => {}
+
+/** Says the logic will not come (the tag's page chunk did not load): here, nothing to do. */
+export const noLogic = (): void => {}

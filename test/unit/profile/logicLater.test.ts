@@ -15,6 +15,16 @@ const tagModules = async (): Promise<typeof Logic.useLogic> => {
   vi.doMock('../../../src/profile/logic', () => import('../../../src/profile/logicLater'))
   return (await import('../../../src/profile/logic')).useLogic
 }
+/** An earlier page, with the logic in, leaves a profile with one running product viewed; then the next page's fresh modules. */
+const earlierPage = async (): Promise<void> => {
+  const first = await open()
+  useLogic(await realLogic())
+  first.a.consent.grant()
+  first.a.track('product_viewed', { product_id: 'sku-1', category: 'Running' })
+  await vi.waitFor(async () => expect(Object.keys((await storedProfile(first.inner)).devices)).toHaveLength(1))
+  await first.a.destroy()
+  useLogic = await tagModules()
+}
 
 const realLogic = async (): Promise<Logic.ProfileLogic> =>
   (await vi.importActual<typeof Logic>('../../../src/profile/logic')).profileLogic
@@ -59,29 +69,23 @@ describe('the script tag’s profile store, before its page chunk brings the log
     expect(logic.later).toBeInstanceOf(Promise)
   })
 
-  it('holds what the shopper does in memory, shows an empty profile, and neither reads nor writes the profile', async () => {
+  it('holds what the shopper does in memory, shows an empty profile, and neither understands nor writes the stored one', async () => {
+    await earlierPage()
     const { a, inner } = await open()
     const ready = readyOf(a)
-    a.consent.grant()
-    a.track('product_viewed', { product_id: 'sku-1', category: 'Running' })
+    a.track('product_viewed', { product_id: 'sku-2', category: 'Running' })
     a.profile.setInterest('size', '41')
     await settle()
     expect(ready()).toBe(false)
     expect(a.profile.get()).toEqual({ counters: {}, affinities: {}, viewed: [], carted: [], traits: {}, interests: {}, experiments: {} })
-    // The device record may be written (consent is given); the profile is not.
-    expect((await storedProfile(inner)).devices).toEqual({})
+    // attune/sync is handed nothing folded by the stand-ins.
+    expect(inner.profile.own()).toBeUndefined()
+    expect(Object.values((await storedProfile(inner)).devices).map((d) => d.counters.product_views)).toEqual([1])
   })
 
   it('once handed the logic, reads the stored profile, folds what waited, writes it, and is ready', async () => {
-    // An earlier page, with the logic already in, left a profile.
-    const first = await open()
-    useLogic(await realLogic())
-    first.a.consent.grant()
-    first.a.track('product_viewed', { product_id: 'sku-1', category: 'Running' })
-    await vi.waitFor(async () => expect(Object.keys((await storedProfile(first.inner)).devices)).toHaveLength(1))
-    await first.a.destroy()
-
-    const nextPage = await tagModules()
+    await earlierPage()
+    const nextPage = useLogic
     const { a, inner } = await open()
     const ready = readyOf(a)
     a.track('product_viewed', { product_id: 'sku-2', category: 'Running' })
@@ -115,16 +119,51 @@ describe('the script tag’s profile store, before its page chunk brings the log
   })
 
   it('reads the stored profile when the logic comes while the read is in flight', async () => {
+    await earlierPage()
     const { a } = await open()
     const logic = await realLogic()
     const ready = readyOf(a)
-    a.consent.grant()
-    a.track('tick')
+    a.track('product_viewed', { product_id: 'sku-2', category: 'Running' })
     // The page chunk from the HTTP cache: here before IndexedDB has answered.
     await Promise.resolve()
     useLogic(logic)
     await vi.waitFor(() => expect(ready()).toBe(true))
+    expect(a.profile.get().counters.product_views).toBe(2)
+  })
+
+  it('where IndexedDB fails, is ready only once the logic is in, and keeps what waited in memory', async () => {
+    vi.spyOn(indexedDB, 'open').mockImplementation(() => {
+      throw new DOMException('The user denied permission to access the database.', 'InvalidStateError')
+    })
+    const { a } = await open()
+    const ready = readyOf(a)
+    a.consent.grant()
+    a.track('tick')
+    await settle()
+    expect(ready()).toBe(false)
+    useLogic(await realLogic())
+    await vi.waitFor(() => expect(ready()).toBe(true))
     expect(a.profile.get().counters['event:tick']).toBe(1)
+    a.track('tick')
+    await vi.waitFor(() => expect(a.profile.get().counters['event:tick']).toBe(2))
+  })
+
+  it('when the logic will not come (the page chunk did not load), settles: ready, an export, nothing written', async () => {
+    await earlierPage()
+    const { noLogic } = await import('../../../src/profile/logic')
+    const { a, inner } = await open()
+    const ready = readyOf(a)
+    a.track('product_viewed', { product_id: 'sku-2', category: 'Running' })
+    const merge = vi.fn((p: Parameters<Parameters<Internals['profile']['rewrite']>[0]>[0]) => p)
+    const merged = inner.profile.rewrite(merge)
+    noLogic()
+    await vi.waitFor(() => expect(ready()).toBe(true))
+    await merged
+    expect(merge).not.toHaveBeenCalled()
+    const exported = await a.profile.export()
+    expect(exported.device?.device).toEqual(expect.any(String))
+    await settle()
+    expect(Object.values((await storedProfile(inner)).devices).map((d) => d.counters.product_views)).toEqual([1])
   })
 
   it('in memory (data-attune-storage="memory"), is ready only once the logic is in, with what waited folded', async () => {
@@ -156,6 +195,30 @@ describe('the script tag’s profile store, before its page chunk brings the log
 })
 
 describe('the script tag and its page chunk', () => {
+  afterEach(() => {
+    document.head.replaceChildren()
+    Reflect.deleteProperty(window, 'attune')
+  })
+
+  it('settles when the page chunk does not load: ready, with nothing read', async () => {
+    document.head.replaceChildren()
+    const script = document.createElement('script')
+    script.dataset.attuneSite = 'shop-1'
+    script.src = 'https://cdn.example/attune/attune.min.js'
+    document.head.append(script)
+    const { bootScriptTag } = await import('../../../src/script-tag')
+    bootScriptTag(window)
+    const command = (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
+    const ready = vi.fn()
+    command('ready', ready)
+    command('consent', 'grant')
+    await settle()
+    expect(ready).not.toHaveBeenCalled()
+    document.querySelector('script[src$="attune-page.min.js"]')?.dispatchEvent(new Event('error'))
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
+    await command('destroy')
+  })
+
   it('hands the chunk a way to give the store its logic, and the profile loads once it does', async () => {
     document.head.replaceChildren()
     const script = document.createElement('script')
