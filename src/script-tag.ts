@@ -8,7 +8,7 @@ import { loadBeside } from './lib/loadBeside'
 import { checkEndpoint, checkSite, checkStorage } from './options'
 import type { connect } from './sync/connect'
 import { loadSyncChunk } from './sync/loadChunk'
-import { noLogic, useLogic } from './profile/logic'
+import { later, noLogic, useLogic } from './profile/logic'
 
 /**
  * The one-line queue stub a page puts before the script tag, so `attune('track', …)` works
@@ -144,8 +144,8 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
       })
   }
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
-  const load = (file: string, onError?: () => void): void => {
-    if (script?.src) loadBeside(script.src, file, onError)
+  const load = (file: string, done?: (loaded: boolean) => void): void => {
+    if (script?.src) loadBeside(script.src, file, done)
   }
   let consentOptions: unknown
   const stops: Array<() => void> = []
@@ -154,10 +154,15 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
     const { personalization, measurement } = attune.consent.get()
     if ((personalization || measurement) && !requested) {
       requested = true
-      load(PAGE_CHUNK, () => {
-        // Nothing folds or understands the profile on this page: the store settles with nothing read and writes nothing.
+      load(PAGE_CHUNK, (loaded) => {
+        // It ran and handed over the profile's logic (startPage.ts), as a chunk of the tag's own release does.
+        if (loaded && !later) return
+        // Nothing will fold or understand the profile on this page: the store settles with nothing read, and writes nothing.
         noLogic()
-        report('network', `${PAGE_CHUNK} did not load from beside the tag: on this page the profile is not read or kept, and no slot is decided.`)
+        report(
+          'network',
+          `${PAGE_CHUNK} ${loaded ? "ran without handing over the profile's logic (a copy from another release than the tag?)" : 'did not load from beside the tag'}: on this page the profile is not read or kept.`,
+        )
       })
     }
     if (!personalization) {

@@ -144,7 +144,7 @@ describe('the script tag loads the files beside it', () => {
     const chunk = document.querySelector<HTMLScriptElement>('script[src$="attune-page.min.js"]') as HTMLScriptElement
     expect(errors).toEqual([])
     chunk.dispatchEvent(new Event('error'))
-    expect(errors).toEqual([expect.objectContaining({ code: 'network', message: expect.stringMatching(/attune-page\.min\.js did not load.*the profile is not read/) })])
+    expect(errors).toEqual([expect.objectContaining({ code: 'network', message: expect.stringMatching(/attune-page\.min\.js did not load.*the profile is not read or kept/) })])
   })
 
   it.each(['tcf', 'consent-mode', 'onetrust', 'cookiebot', 'cookieconsent', 'gpc'])('loads the %s adapter named by data-attune-consent, and starts it with its options', (name) => {

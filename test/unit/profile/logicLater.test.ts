@@ -200,7 +200,8 @@ describe('the script tag and its page chunk', () => {
     Reflect.deleteProperty(window, 'attune')
   })
 
-  it('settles when the page chunk does not load: ready, with nothing read', async () => {
+  /** The tag booted from a CDN path, with consent granted; its command, what it reported, and its page chunk's script element. */
+  const bootFromCdn = async () => {
     document.head.replaceChildren()
     const script = document.createElement('script')
     script.dataset.attuneSite = 'shop-1'
@@ -210,12 +211,41 @@ describe('the script tag and its page chunk', () => {
     bootScriptTag(window)
     const command = (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
     const ready = vi.fn()
+    const errors: Array<{ code: string; message: string }> = []
     command('ready', ready)
+    command('on', 'error', (e: { code: string; message: string }) => errors.push(e))
     command('consent', 'grant')
     await settle()
     expect(ready).not.toHaveBeenCalled()
-    document.querySelector('script[src$="attune-page.min.js"]')?.dispatchEvent(new Event('error'))
+    return { command, ready, errors, chunk: document.querySelector('script[src$="attune-page.min.js"]') as HTMLScriptElement }
+  }
+
+  it('settles when the page chunk does not load: ready, with nothing read, and says why', async () => {
+    const { command, ready, errors, chunk } = await bootFromCdn()
+    chunk.dispatchEvent(new Event('error'))
     await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/did not load/)])
+    await command('destroy')
+  })
+
+  it('settles when a page chunk ran without handing over the logic (a copy of another release), and says so', async () => {
+    const { command, ready, errors, chunk } = await bootFromCdn()
+    chunk.dispatchEvent(new Event('load'))
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
+    expect(errors).toEqual([expect.objectContaining({ code: 'network', message: expect.stringMatching(/ran without handing over the profile's logic \(a copy from another release/) })])
+    await command('destroy')
+  })
+
+  it('says nothing when the page chunk handed over the logic as it ran (the control for the test above)', async () => {
+    const { command, ready, errors, chunk } = await bootFromCdn()
+    const logic = await realLogic()
+    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, inner: Internals) => {
+      inner.useLogic?.(logic)
+      return () => {}
+    })
+    chunk.dispatchEvent(new Event('load'))
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
+    expect(errors).toEqual([])
     await command('destroy')
   })
 
