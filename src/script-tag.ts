@@ -9,6 +9,7 @@ import { checkEndpoint, checkSite, checkStorage } from './options'
 import type { connect } from './sync/connect'
 import { loadSyncChunk } from './sync/loadChunk'
 import { later, noLogic, useLogic } from './profile/logic'
+import { emptyProfile } from './profile/model'
 
 /**
  * The one-line queue stub a page puts before the script tag, so `attune('track', …)` works
@@ -144,26 +145,32 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
       })
   }
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
-  const load = (file: string, done?: (loaded: boolean) => void): void => {
-    if (script?.src) loadBeside(script.src, file, done)
+  const load = (file: string): void => {
+    if (script?.src) loadBeside(script.src, file)
   }
   let consentOptions: unknown
   const stops: Array<() => void> = []
   let requested = false
+  /** The page chunk will not bring the profile's logic: the store understands and writes nothing on this page. */
+  let lost = false
   const follow = (): void => {
     const { personalization, measurement } = attune.consent.get()
     if ((personalization || measurement) && !requested) {
       requested = true
-      load(PAGE_CHUNK, (loaded) => {
+      const done = (loaded: boolean): void => {
         // It ran and handed over the profile's logic (startPage.ts), as a chunk of the tag's own release does.
         if (loaded && !later) return
         // Nothing will fold or understand the profile on this page: the store settles with nothing read, and writes nothing.
+        lost = true
         noLogic()
         report(
           'network',
-          `${PAGE_CHUNK} ${loaded ? "ran without handing over the profile's logic (a copy from another release than the tag?)" : 'did not load from beside the tag'}: on this page the profile is not read or kept.`,
+          `${PAGE_CHUNK} ${loaded ? "ran without handing over the profile's logic (from another release than the tag, or it failed as it ran)" : 'did not load from beside the tag'}: on this page the profile is not read or kept.`,
         )
-      })
+      }
+      // A tag with no src (its code copied inline) has no chunk to load.
+      if (script?.src) loadBeside(script.src, PAGE_CHUNK, done)
+      else noLogic()
     }
     if (!personalization) {
       // What was painted goes with the profile (createAttune forgets what was kept).
@@ -191,7 +198,11 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
         typeof userId == 'string' && typeof (options as { signature?: unknown } | undefined)?.signature == 'string'
           ? chunk.use((h) => h.identify(userId, options as { signature: string }))
           : report('bad_call', "attune('identify', userId, { signature }) needs a user id and its signature as strings."),
-      reset: () => chunk.use((h) => h.reset()),
+      reset: () => {
+        // The store writes nothing without the profile's logic: the profile is emptied here, so a reset still leaves none behind.
+        if (lost) void inner?.kv?.update('profile', emptyProfile).catch(() => {})
+        return chunk.use((h) => h.reset())
+      },
     }),
   })
   global.attune = command

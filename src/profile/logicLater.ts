@@ -10,6 +10,8 @@ import type * as Logic from './logic'
  */
 let real: Logic.ProfileLogic | undefined
 let arrived = (_ok: boolean): void => {}
+/** Said by noLogic: a logic handed over after that is not used, as the store gave up on it. */
+let gone = false
 
 export const foldAll: typeof Logic.foldAll = (entry, events, config) => (real ? real.foldAll(entry, events, config) : entry)
 
@@ -25,9 +27,14 @@ export const readStored: typeof Logic.readStored = (raw) => (real as Logic.Profi
 export let later: typeof Logic.later = new Promise((resolve) => (arrived = resolve))
 
 export const useLogic: typeof Logic.useLogic = (logic) => {
+  if (gone) return
   real ??= logic
   later = undefined
   arrived(true)
 }
 
-export const noLogic: typeof Logic.noLogic = () => arrived(false)
+export const noLogic: typeof Logic.noLogic = () => {
+  if (real) return
+  gone = true
+  arrived(false)
+}

@@ -72,10 +72,13 @@ describe('the script tag’s profile store, before its page chunk brings the log
   it('holds what the shopper does in memory, shows an empty profile, and neither understands nor writes the stored one', async () => {
     await earlierPage()
     const { a, inner } = await open()
+    const writes = vi.spyOn(inner.kv!, 'update')
     const ready = readyOf(a)
     a.track('product_viewed', { product_id: 'sku-2', category: 'Running' })
     a.profile.setInterest('size', '41')
     await settle()
+    // The device record is read, and kept as it is: no write at all.
+    expect(writes.mock.calls.map(([key]) => key)).toEqual([])
     expect(ready()).toBe(false)
     expect(a.profile.get()).toEqual({ counters: {}, affinities: {}, viewed: [], carted: [], traits: {}, interests: {}, experiments: {} })
     // attune/sync is handed nothing folded by the stand-ins.
@@ -152,6 +155,9 @@ describe('the script tag’s profile store, before its page chunk brings the log
     await earlierPage()
     const { noLogic } = await import('../../../src/profile/logic')
     const { a, inner } = await open()
+    const writes = vi.spyOn(inner.kv!, 'update')
+    const errors: string[] = []
+    a.on('error', (e) => errors.push(e.code))
     const ready = readyOf(a)
     a.track('product_viewed', { product_id: 'sku-2', category: 'Running' })
     const merge = vi.fn((p: Parameters<Parameters<Internals['profile']['rewrite']>[0]>[0]) => p)
@@ -162,7 +168,11 @@ describe('the script tag’s profile store, before its page chunk brings the log
     expect(merge).not.toHaveBeenCalled()
     const exported = await a.profile.export()
     expect(exported.device?.device).toEqual(expect.any(String))
+    // Nothing read: what is stored (one product viewed) is not in it.
+    expect(Object.values(exported.profile.devices).map((d) => d.counters)).toEqual([{}])
     await settle()
+    expect(writes).not.toHaveBeenCalled()
+    expect(errors).toEqual([])
     expect(Object.values((await storedProfile(inner)).devices).map((d) => d.counters.product_views)).toEqual([1])
   })
 
@@ -232,7 +242,7 @@ describe('the script tag and its page chunk', () => {
     const { command, ready, errors, chunk } = await bootFromCdn()
     chunk.dispatchEvent(new Event('load'))
     await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
-    expect(errors).toEqual([expect.objectContaining({ code: 'network', message: expect.stringMatching(/ran without handing over the profile's logic \(a copy from another release/) })])
+    expect(errors).toEqual([expect.objectContaining({ code: 'network', message: expect.stringMatching(/ran without handing over the profile's logic \(from another release than the tag/) })])
     await command('destroy')
   })
 
@@ -250,7 +260,24 @@ describe('the script tag and its page chunk', () => {
   })
 
   it('hands the chunk a way to give the store its logic, and the profile loads once it does', async () => {
-    document.head.replaceChildren()
+    const { command, ready, errors, chunk } = await bootFromCdn()
+    command('track', 'tick')
+    await settle()
+    expect(ready).not.toHaveBeenCalled()
+    const logic = await realLogic()
+    // What the page chunk does first (startPage.ts), as it runs: before its load event.
+    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, inner: Internals) => {
+      inner.useLogic?.(logic)
+      return () => {}
+    })
+    chunk.dispatchEvent(new Event('load'))
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
+    expect(command((a: Attune) => a.profile.get().counters['event:tick'])).toBe(1)
+    expect(errors).toEqual([])
+    await command('destroy')
+  })
+
+  it('a tag with no src (no chunk to load) settles at once, and says nothing', async () => {
     const script = document.createElement('script')
     script.dataset.attuneSite = 'shop-1'
     document.head.append(script)
@@ -260,18 +287,41 @@ describe('the script tag and its page chunk', () => {
     const ready = vi.fn()
     command('ready', ready)
     command('consent', 'grant')
-    command('track', 'tick')
-    await settle()
-    expect(ready).not.toHaveBeenCalled()
-    const logic = await realLogic()
-    // What the page chunk does first (startPage.ts).
-    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, inner: Internals) => {
-      inner.useLogic?.(logic)
+    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
+    await command('destroy')
+  })
+
+  it('after a page chunk that did not load, reset() still leaves no profile behind', async () => {
+    await earlierPage()
+    document.head.replaceChildren()
+    const script = document.createElement('script')
+    script.dataset.attuneSite = 'shop-1'
+    script.dataset.attuneEndpoint = 'https://p.example.com'
+    script.src = 'https://cdn.example/attune/attune.min.js'
+    document.head.append(script)
+    const { bootScriptTag } = await import('../../../src/script-tag')
+    bootScriptTag(window)
+    const command = (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
+    let inner = undefined as unknown as Internals
+    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, given: Internals) => {
+      inner = given
       return () => {}
     })
-    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
-    expect(command((a: Attune) => a.profile.get().counters['event:tick'])).toBe(1)
+    document.querySelector('script[src$="attune-page.min.js"]')?.dispatchEvent(new Event('error'))
+    await settle()
+    expect(Object.keys((await storedProfile(inner)).devices)).toHaveLength(1)
+    void command('reset')
+    await vi.waitFor(async () => expect((await storedProfile(inner)).devices).toEqual({}))
     await command('destroy')
-    Reflect.deleteProperty(window, 'attune')
+  })
+})
+
+describe('the stand-in, once the logic will not come', () => {
+  it('does not take a logic handed over later: the store had given up on it', async () => {
+    const logic = await import('../../../src/profile/logic')
+    logic.noLogic()
+    logic.useLogic(await realLogic())
+    expect(logic.later).toBeInstanceOf(Promise)
+    expect(await logic.later).toBe(false)
   })
 })
