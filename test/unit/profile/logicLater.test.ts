@@ -49,6 +49,17 @@ const readyOf = (a: Attune): (() => boolean) => {
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0))
 }
+/** Grants consent and tracks a `tick`: `a` is not ready until the logic is handed over, then ready with the tick folded in. */
+const readyOnceTheLogicIsIn = async (a: Attune): Promise<void> => {
+  const ready = readyOf(a)
+  a.consent.grant()
+  a.track('tick')
+  await settle()
+  expect(ready()).toBe(false)
+  useLogic(await realLogic())
+  await vi.waitFor(() => expect(ready()).toBe(true))
+  expect(a.profile.get().counters['event:tick']).toBe(1)
+}
 const databases = async (): Promise<string[]> => (await indexedDB.databases()).map((d) => d.name as string)
 /** The profile as stored in IndexedDB, read without waiting for the store. */
 const storedProfile = async (inner: Internals) => ((await inner.kv?.get<{ devices: Record<string, { counters: Record<string, number> }> }>('profile')) ?? { devices: {} })
@@ -139,14 +150,7 @@ describe('the script tag’s profile store, before its page chunk brings the log
       throw new DOMException('The user denied permission to access the database.', 'InvalidStateError')
     })
     const { a } = await open()
-    const ready = readyOf(a)
-    a.consent.grant()
-    a.track('tick')
-    await settle()
-    expect(ready()).toBe(false)
-    useLogic(await realLogic())
-    await vi.waitFor(() => expect(ready()).toBe(true))
-    expect(a.profile.get().counters['event:tick']).toBe(1)
+    await readyOnceTheLogicIsIn(a)
     a.track('tick')
     await vi.waitFor(() => expect(a.profile.get().counters['event:tick']).toBe(2))
   })
@@ -180,14 +184,7 @@ describe('the script tag’s profile store, before its page chunk brings the log
     const { createAttune } = await import('../../../src/index')
     const a = createAttune({ site: 'shop-1', storage: 'memory' })
     instances.push(a)
-    const ready = readyOf(a)
-    a.consent.grant()
-    a.track('tick')
-    await settle()
-    expect(ready()).toBe(false)
-    useLogic(await realLogic())
-    await vi.waitFor(() => expect(ready()).toBe(true))
-    expect(a.profile.get().counters['event:tick']).toBe(1)
+    await readyOnceTheLogicIsIn(a)
   })
 
   it('keeps a rewrite (attune/sync merging, a reset) until the logic is in', async () => {
