@@ -208,15 +208,20 @@ describe('the script tag and its page chunk', () => {
   })
 
   /** The tag booted from a CDN path, with consent granted; its command, what it reported, and its page chunk's script element. */
-  const bootFromCdn = async () => {
+  /** Boots the tag from a `<script>` with `attributes` (the site is shop-1); returns the command. */
+  const bootTag = async (attributes: Record<string, string> = {}): Promise<(...args: unknown[]) => unknown> => {
     document.head.replaceChildren()
     const script = document.createElement('script')
-    script.dataset.attuneSite = 'shop-1'
-    script.src = 'https://cdn.example/attune/attune.min.js'
+    for (const [name, value] of Object.entries({ 'data-attune-site': 'shop-1', ...attributes })) script.setAttribute(name, value)
     document.head.append(script)
     const { bootScriptTag } = await import('../../../src/script-tag')
     bootScriptTag(window)
-    const command = (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
+    return (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
+  }
+  const TAG = 'https://cdn.example/attune/attune.min.js'
+
+  const bootFromCdn = async () => {
+    const command = await bootTag({ src: TAG })
     const ready = vi.fn()
     const errors: Array<{ code: string; message: string }> = []
     command('ready', ready)
@@ -243,20 +248,7 @@ describe('the script tag and its page chunk', () => {
     await command('destroy')
   })
 
-  it('says nothing when the page chunk handed over the logic as it ran (the control for the test above)', async () => {
-    const { command, ready, errors, chunk } = await bootFromCdn()
-    const logic = await realLogic()
-    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, inner: Internals) => {
-      inner.useLogic?.(logic)
-      return () => {}
-    })
-    chunk.dispatchEvent(new Event('load'))
-    await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
-    expect(errors).toEqual([])
-    await command('destroy')
-  })
-
-  it('hands the chunk a way to give the store its logic, and the profile loads once it does', async () => {
+  it('hands the chunk a way to give the store its logic: the profile loads once it does, and nothing is said (the control for the test above)', async () => {
     const { command, ready, errors, chunk } = await bootFromCdn()
     command('track', 'tick')
     await settle()
@@ -275,30 +267,20 @@ describe('the script tag and its page chunk', () => {
   })
 
   it('a tag with no src (no chunk to load) settles at once, and says nothing', async () => {
-    const script = document.createElement('script')
-    script.dataset.attuneSite = 'shop-1'
-    document.head.append(script)
-    const { bootScriptTag } = await import('../../../src/script-tag')
-    bootScriptTag(window)
-    const command = (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
+    const command = await bootTag()
     const ready = vi.fn()
+    const errors: unknown[] = []
     command('ready', ready)
+    command('on', 'error', (e: unknown) => errors.push(e))
     command('consent', 'grant')
     await vi.waitFor(() => expect(ready).toHaveBeenCalledTimes(1))
+    expect(errors).toEqual([])
     await command('destroy')
   })
 
   it('after a page chunk that did not load, reset() still leaves no profile behind', async () => {
     await earlierPage()
-    document.head.replaceChildren()
-    const script = document.createElement('script')
-    script.dataset.attuneSite = 'shop-1'
-    script.dataset.attuneEndpoint = 'https://p.example.com'
-    script.src = 'https://cdn.example/attune/attune.min.js'
-    document.head.append(script)
-    const { bootScriptTag } = await import('../../../src/script-tag')
-    bootScriptTag(window)
-    const command = (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
+    const command = await bootTag({ src: TAG, 'data-attune-endpoint': 'https://p.example.com' })
     let inner = undefined as unknown as Internals
     command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, given: Internals) => {
       inner = given
