@@ -145,8 +145,8 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
       })
   }
   const chunk = endpoint && script?.src ? loadSyncChunk(attune, script.src, endpoint) : undefined
-  const load = (file: string): void => {
-    if (script?.src) loadBeside(script.src, file)
+  const load = (file: string, done?: (loaded: boolean) => void): void => {
+    if (script?.src) loadBeside(script.src, file, done)
   }
   let consentOptions: unknown
   const stops: Array<() => void> = []
@@ -168,9 +168,9 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
           `${PAGE_CHUNK} ${loaded ? "ran without handing over the profile's logic (from another release than the tag, or it failed as it ran)" : 'did not load from beside the tag'}: on this page the profile is not read or kept.`,
         )
       }
+      load(PAGE_CHUNK, done)
       // A tag with no src (its code copied inline) has no chunk to load.
-      if (script?.src) loadBeside(script.src, PAGE_CHUNK, done)
-      else noLogic()
+      if (!script?.src) noLogic()
     }
     if (!personalization) {
       // What was painted goes with the profile (createAttune forgets what was kept).
