@@ -74,7 +74,7 @@ const layout = ({ api, title, description, page, main, head = '' }) => `<!doctyp
   <link rel="stylesheet" href="/assets/shop.css">
   <link rel="icon" href="/img/favicon.svg" type="image/svg+xml">
   <script defer src="/vendor/cookieconsent/cookieconsent.umd.js"></script>
-  <script defer src="/assets/consent.js"></script>${head}
+  <script type="module" src="/assets/consent.js"></script>${head}
 </head>
 <body data-page="${page}">
   <a class="skip-link" href="#main">Skip to content</a>

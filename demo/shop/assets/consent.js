@@ -1,49 +1,10 @@
-// The shop's consent banner: vanilla-cookieconsent v3, the real package. attune follows it through
-// its `cookieconsent` adapter (the script tag's data-attune-consent="cookieconsent"), which maps the
-// category `personalization` to attune's personalization and sync purposes and `analytics` to
-// measurement (README, "Your consent banner"). attune itself asks nothing and stores nothing first.
-window.CookieConsent?.run({
-  // The demo is also driven by headless browsers in tests, which the banner would take for bots.
-  hideFromBots: false,
-  guiOptions: {
-    consentModal: { layout: 'box wide', position: 'bottom right', equalWeightButtons: true },
-    preferencesModal: { layout: 'box', equalWeightButtons: true },
-  },
-  categories: {
-    necessary: { enabled: true, readOnly: true },
-    analytics: {},
-    personalization: {},
-  },
-  language: {
-    default: 'en',
-    translations: {
-      en: {
-        consentModal: {
-          title: 'Make this shop yours?',
-          description:
-            'With your permission we remember what you look at, on this device, to show you gear you will like, and tell you why. ' +
-            'Nothing is stored or sent until you choose. You can change your mind or delete everything at any time on the “Your data” page.',
-          acceptAllBtn: 'Accept all',
-          acceptNecessaryBtn: 'Reject all',
-          showPreferencesBtn: 'Choose',
-        },
-        preferencesModal: {
-          title: 'Your choices',
-          acceptAllBtn: 'Accept all',
-          acceptNecessaryBtn: 'Reject all',
-          savePreferencesBtn: 'Save my choices',
-          closeIconLabel: 'Close',
-          sections: [
-            { title: 'Strictly necessary', description: 'Your cart and this choice. Always on.', linkedCategory: 'necessary' },
-            {
-              title: 'Personalisation',
-              description: 'Remember what you view on this device to pick content for you, and keep it in step across your devices.',
-              linkedCategory: 'personalization',
-            },
-            { title: 'Analytics', description: 'Send what you do here to our server, so we can see what works.', linkedCategory: 'analytics' },
-          ],
-        },
-      },
-    },
-  },
-})
+// The shop's consent banner (banner.js), run by the vanilla-cookieconsent script loaded before this
+// module. attune follows it through the script tag's data-attune-consent="cookieconsent".
+import { bannerConfig } from './banner.js'
+
+window.CookieConsent?.run(
+  bannerConfig({
+    changeMind: 'You can change your mind or delete everything at any time on the “Your data” page.',
+    necessary: 'Your cart and this choice.',
+  }),
+)

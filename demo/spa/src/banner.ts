@@ -1,50 +1,8 @@
-// The consent banner: vanilla-cookieconsent v3, the real package, with the plain-HTML shop's
-// wording. attune follows it through its `cookieconsent` adapter: the category `personalization`
-// grants attune's personalization and sync purposes, `analytics` its measurement.
-import type { CookieConsentConfig } from 'vanilla-cookieconsent'
+// The consent banner (demo/shop/assets/banner.js, shared with the plain-HTML shop), with the SPA's
+// wording where the two differ.
+import { bannerConfig } from '../../shop/assets/banner.js'
 
-export const banner: CookieConsentConfig = {
-  // The demo is also driven by headless browsers in tests, which the banner would take for bots.
-  hideFromBots: false,
-  guiOptions: {
-    consentModal: { layout: 'box wide', position: 'bottom right', equalWeightButtons: true },
-    preferencesModal: { layout: 'box', equalWeightButtons: true },
-  },
-  categories: {
-    necessary: { enabled: true, readOnly: true },
-    analytics: {},
-    personalization: {},
-  },
-  language: {
-    default: 'en',
-    translations: {
-      en: {
-        consentModal: {
-          title: 'Make this shop yours?',
-          description:
-            'With your permission we remember what you look at, on this device, to show you gear you will like, and tell you why. ' +
-            'Nothing is stored or sent until you choose. You can change your mind at any time with “Cookie settings” below.',
-          acceptAllBtn: 'Accept all',
-          acceptNecessaryBtn: 'Reject all',
-          showPreferencesBtn: 'Choose',
-        },
-        preferencesModal: {
-          title: 'Your choices',
-          acceptAllBtn: 'Accept all',
-          acceptNecessaryBtn: 'Reject all',
-          savePreferencesBtn: 'Save my choices',
-          closeIconLabel: 'Close',
-          sections: [
-            { title: 'Strictly necessary', description: 'This choice. Always on.', linkedCategory: 'necessary' },
-            {
-              title: 'Personalisation',
-              description: 'Remember what you view on this device to pick content for you, and keep it in step across your devices.',
-              linkedCategory: 'personalization',
-            },
-            { title: 'Analytics', description: 'Send what you do here to our server, so we can see what works.', linkedCategory: 'analytics' },
-          ],
-        },
-      },
-    },
-  },
-}
+export const banner = bannerConfig({
+  changeMind: 'You can change your mind at any time with “Cookie settings” below.',
+  necessary: 'This choice.',
+})
