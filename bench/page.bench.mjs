@@ -480,7 +480,7 @@ try {
       // What attune adds to what any async script costs.
       const attune = figure('attune', m)
       const control = figure('emptyAsync', m)
-      if (attune && control) results.push({ metric: `${name}: median ÷ median of the control`, subject: subject(VARIANTS[1]), value: Math.round((attune.p50 / control.p50) * 1000) / 1000, unit: '×' })
+      if (attune && control) results.push({ metric: `${name}: median ÷ median of the control`, subject: subject(VARIANTS.find((v) => v.key === 'attune')), value: Math.round((attune.p50 / control.p50) * 1000) / 1000, unit: '×' })
     }
     const baseTbt = figure('alone', 'tbt')
     for (const variant of VARIANTS) {
