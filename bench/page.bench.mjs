@@ -13,6 +13,10 @@
  * - with an async script that does nothing: the control, what any `<script async>` in `<head>`
  *   costs the first paint.
  *
+ * And, when `ATTUNE_PAGE_VARIANTS` names them, variants that show where attune's cost goes: the
+ * tag replaced by an empty script; the tag's code parsed and never run; the paint snippet's two
+ * `localStorage` reads alone.
+ *
  * For each: the median of LOADS fresh navigations, in one browser context where the profile is
  * stored and the HTTP cache is warm, of FCP, LCP, total blocking time, CLS and the time until the
  * personalised slots are revealed, and ratios to the page alone; once arriving in the same tab
@@ -45,8 +49,12 @@ const williams = (n) => {
   const rows = Array.from({ length: n }, (_, r) => first.slice(0, n).map((v) => (v + r) % n))
   return n % 2 ? [...rows, ...rows.map((row) => [...row].reverse())] : rows
 }
-/** A multiple of the number of orders (10 for the 5 variants below), so that each comes as often. */
-const LOADS = 40
+/**
+ * Loads of each variant per tab kind: a multiple of the number of orders (10 for the 5 variants
+ * below), so that each comes as often. Forty take about 8 minutes and pin a median to about 3 %;
+ * `ATTUNE_PAGE_LOADS=120 npm run bench -- page` takes about 23 and pins it to about 1.5 %.
+ */
+const LOADS = Number(process.env.ATTUNE_PAGE_LOADS || 40)
 const WARMUP_ROUNDS = 2
 /** After the later of the load event and the reveal, how long a load is watched for late work (long tasks, shifts, LCP). */
 const SETTLE_MS = 1_000
@@ -126,6 +134,19 @@ const ATTUNE_HEAD = `
     <script>${PAINT_SNIPPET}</script>
     <link rel="stylesheet" href="/dist/attune.css">`
 const TAG_ONLY_HEAD = ATTUNE_HEAD.replace(`\n    <script>${PAINT_SNIPPET}</script>`, '')
+const TAG_SRC = '/dist/attune.min.js'
+/**
+ * attune's page with the paint snippet's main-thread time noted in `window.__main`: its first
+ * run (from the parser reaching it to its end) and its runs from the MutationObserver, each
+ * between two `performance.now()` calls, the observer's callback wrapped by a subclass.
+ */
+const TIMED_HEAD = ATTUNE_HEAD.replace(
+  `<script>${PAINT_SNIPPET}</script>`,
+  `<script>window.__main = { t: performance.now(), observed: 0, runs: 0 }; window.MutationObserver = class extends MutationObserver { constructor(fn) { super((records, observer) => { const t = performance.now(); try { fn(records, observer) } finally { __main.observed += performance.now() - t; __main.runs++ } }) } }</script>
+    <script>${PAINT_SNIPPET}</script>
+    <script>__main.first = performance.now() - __main.t</script>`,
+)
+const EMPTY_ASYNC = `\n    <script async src="/vendor/empty.js"></script>`
 
 // Adobe's documented pre-hiding snippet for async at.js (Optimizely Web's hides the same way), then
 // the testing script, async.
@@ -175,15 +196,41 @@ const ABTEST_JS = `;(function () {
 })()
 `
 
-/** `key`: the path; `content`: what each slot shows once revealed. */
-const VARIANTS = [
+/**
+ * `key`: the path; `content`: what each slot shows once revealed; `control`: no target applies;
+ * `optional`: measured only when `ATTUNE_PAGE_VARIANTS` names it (below).
+ */
+const ALL_VARIANTS = [
   { key: 'alone', path: '/alone.html', label: 'page alone', html: page('', ''), content: 'default' },
   { key: 'attune', path: '/attune.html', label: 'page + attune (script tag, paint snippet, attune.css)', html: page('attune-loading', ATTUNE_HEAD), content: 'running' },
   { key: 'tagOnly', path: '/tag-only.html', label: 'page + attune without the paint snippet', html: page('attune-loading', TAG_ONLY_HEAD), content: 'running' },
   { key: 'antiflicker', path: '/antiflicker.html', label: 'page + body-hiding anti-flicker snippet', html: page('', ANTI_FLICKER_HEAD), content: 'running' },
   // The control: what any \`<script async>\` in \`<head>\` costs the first paint, whatever it runs.
-  { key: 'emptyAsync', path: '/empty-async.html', label: 'page + an empty async script (control)', html: page('', `\n    <script async src="/vendor/empty.js"></script>`), content: 'default', control: true },
+  { key: 'emptyAsync', path: '/empty-async.html', label: 'page + an empty async script (control)', html: page('', EMPTY_ASYNC), content: 'default', control: true },
+  // Where attune's cost goes, each one change away from attune or from the control.
+  { key: 'emptyTag', path: '/empty-tag.html', label: 'page + attune, the tag replaced by an empty script', html: page('attune-loading', ATTUNE_HEAD.replace(TAG_SRC, '/vendor/empty.js')), content: 'running', control: true, optional: true },
+  { key: 'inertTag', path: '/inert-tag.html', label: "page + attune, the tag's code parsed but never run", html: page('attune-loading', ATTUNE_HEAD.replace(TAG_SRC, '/vendor/inert.js')), content: 'running', control: true, optional: true },
+  { key: 'storageRead', path: '/storage-read.html', label: "page + the paint snippet's two localStorage reads + an empty async script", html: page('', `\n    <script>window.__main = { t: performance.now() }; window.__read = [localStorage.getItem('attune:consent:shop-1'), localStorage.getItem('attune:paint:shop-1')]; __main.first = performance.now() - __main.t</script>${EMPTY_ASYNC}`), content: 'default', control: true, optional: true },
+  { key: 'timed', path: '/timed.html', label: "page + attune, the paint snippet's main-thread time noted", html: page('attune-loading', TIMED_HEAD), content: 'running', control: true, optional: true },
 ]
+
+/**
+ * `ATTUNE_PAGE_VARIANTS=alone,attune,emptyTag` measures those variants only, and
+ * `ATTUNE_PAGE_TABS=new` (or `same`) one way of arriving: cut-down runs that look closer at one
+ * question. They print their table (`node bench/page.bench.mjs`), and run by run.mjs they replace
+ * its page results.
+ */
+const pick = (name, all, fallback) => {
+  const keys = process.env[name] ? process.env[name].split(',').map((key) => key.trim()) : fallback
+  const unknown = keys.filter((key) => !all.includes(key))
+  if (unknown.length > 0 || keys.length === 0) throw new Error(`${name} names ${unknown.join(', ') || 'nothing'}; use a comma-separated list of ${all.join(', ')}.`)
+  return keys
+}
+const CHOSEN = pick('ATTUNE_PAGE_VARIANTS', ALL_VARIANTS.map((v) => v.key), ALL_VARIANTS.filter((v) => !v.optional).map((v) => v.key))
+// The page alone is what every ratio divides by; attune's page is where the shopper's profile is stored.
+if (!CHOSEN.includes('alone') || !CHOSEN.includes('attune')) throw new Error('ATTUNE_PAGE_VARIANTS must include alone and attune.')
+const VARIANTS = ALL_VARIANTS.filter((v) => CHOSEN.includes(v.key))
+const TABS = pick('ATTUNE_PAGE_TABS', ['same', 'new'], ['same', 'new'])
 const EMPTY_JS = '// An async script that does nothing.\n'
 
 // ── The server ────────────────────────────────────────────────────────────────────────────────
@@ -216,6 +263,8 @@ const serve = async () => {
     const variant = VARIANTS.find((v) => v.path === path)
     if (variant) return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', ...ISOLATED }).end(variant.html)
     if (path === '/vendor/empty.js') return res.writeHead(200, { 'Content-Type': TYPES['.js'], 'Cache-Control': STATIC }).end(EMPTY_JS)
+    // The tag's code in a block that never runs: what parsing it costs, without running it.
+    if (path === '/vendor/inert.js') return res.writeHead(200, { 'Content-Type': TYPES['.js'], 'Cache-Control': STATIC }).end(`if (Math.random() > 2) {\n${files.get(TAG_SRC)}\n}\n`)
     if (path === '/vendor/abtest.js') return res.writeHead(200, { 'Content-Type': TYPES['.js'], 'Cache-Control': STATIC }).end(ABTEST_JS)
     if (path === '/favicon.ico') return res.writeHead(204, { 'Cache-Control': STATIC }).end()
     const file = files.get(path)
@@ -289,6 +338,7 @@ const collect = () => {
     lcp: b.lcp,
     slots: b.slots,
     frames: b.frames,
+    main: window.__main ?? null,
     scripts: performance
       .getEntriesByType('resource')
       .filter((e) => e.initiatorType === 'script')
@@ -387,10 +437,10 @@ try {
    * running), and in a new tab (a renderer process starts with the navigation).
    */
   const MODES = [
-    { key: 'sameTab', label: 'same tab', tab: await context.newPage() },
-    { key: 'newTab', label: 'new tab' },
-  ]
-  MODES[0].tab.on('pageerror', (error) => errors.push(`same tab: ${error.message}`))
+    TABS.includes('same') && { key: 'sameTab', label: 'same tab', tab: await context.newPage() },
+    TABS.includes('new') && { key: 'newTab', label: 'new tab' },
+  ].filter(Boolean)
+  MODES[0].tab?.on('pageerror', (error) => errors.push(`same tab: ${error.message}`))
 
   /** One navigation to `variant`'s page; resolves to its figures. */
   const loadOnce = async (mode, variant) => {
@@ -428,6 +478,7 @@ try {
         asExpected: slots.length === 2 && slots.every(([, s]) => s.content === variant.content),
         flickered: slots.some(([, s]) => s.earlier.length > 0),
         scripts: got.scripts,
+        main: got.main,
       }
     } finally {
       if (!mode.tab) await tab.close()
@@ -435,7 +486,7 @@ try {
   }
 
   const ORDERS = williams(VARIANTS.length)
-  if (LOADS % ORDERS.length) throw new Error(`LOADS (${LOADS}) must be a multiple of ${ORDERS.length}, the number of orders.`)
+  if (!Number.isInteger(LOADS) || LOADS <= 0 || LOADS % ORDERS.length) throw new Error(`ATTUNE_PAGE_LOADS (${LOADS}) must be a positive multiple of ${ORDERS.length}, the number of orders.`)
   const runRound = async (r, take) => {
     for (const mode of MODES) {
       for (const i of ORDERS[r % ORDERS.length]) take(mode, VARIANTS[i], await loadOnce(mode, VARIANTS[i]))
@@ -479,7 +530,7 @@ try {
       }
       // What attune adds to what any async script costs.
       const attune = figure('attune', m)
-      const control = figure('emptyAsync', m)
+      const control = of.emptyAsync && figure('emptyAsync', m)
       if (attune && control) results.push({ metric: `${name}: median ÷ median of the control`, subject: subject(VARIANTS.find((v) => v.key === 'attune')), value: Math.round((attune.p50 / control.p50) * 1000) / 1000, unit: '×' })
     }
     const baseTbt = figure('alone', 'tbt')
@@ -524,7 +575,9 @@ try {
     const half = (parity) => summarize(of.alone.filter((_, i) => i % 2 === parity).map((s) => s.fcp)).p50
     const selfRatio = Math.round((half(1) / half(0)) * 1000) / 1000
     notes.push(
-      `**${mode.label}**: the page alone against itself (median FCP of odd rounds ÷ of even rounds) is ${selfRatio} ×, a measure of how finely this run can tell the variants apart. Median moments from navigation start. Page alone: ${moments('alone')}. With attune: \`attune.min.js\` requested ${at(script('attune.min.js', 'start'))} and received ${at(script('attune.min.js', 'end'))}; ${moments('attune')}, \`attune-page.min.js\` having been requested at ${at(script('attune-page.min.js', 'start'))} (once the tag had read the stored consent, after the first paint when the paint snippet had painted) and received at ${at(script('attune-page.min.js', 'end'))}. Without the paint snippet: ${moments('tagOnly')}. With the body-hiding snippet: ${moments('antiflicker')}. Medians of the per-round ratios (each load over the page-alone load of its round): FCP ${VARIANTS.slice(1)
+      `**${mode.label}**: the page alone against itself (median FCP of odd rounds ÷ of even rounds) is ${selfRatio} ×, a measure of how finely this run can tell the variants apart. Median moments from navigation start. Page alone: ${moments('alone')}. With attune: \`attune.min.js\` requested ${at(script('attune.min.js', 'start'))} and received ${at(script('attune.min.js', 'end'))}; ${moments('attune')}, \`attune-page.min.js\` having been requested at ${at(script('attune-page.min.js', 'start'))} (once the tag had read the stored consent, after the first paint when the paint snippet had painted) and received at ${at(script('attune-page.min.js', 'end'))}. ${VARIANTS.filter(({ key }) => key !== 'alone' && key !== 'attune')
+        .map(({ key, label }) => `${label}: ${moments(key)}`)
+        .join('. ')}. Medians of the per-round ratios (each load over the page-alone load of its round): FCP ${VARIANTS.slice(1)
         .map(({ key }) => `${key} ${paired(key, 'fcp')}`)
         .join(', ')}; LCP ${VARIANTS.slice(1)
         .map(({ key }) => `${key} ${paired(key, 'lcp')}`)
@@ -536,6 +589,17 @@ try {
     )
   }
 
+  // Main-thread time of the inline scripts, where a variant notes it (timed, storageRead).
+  for (const mode of MODES) {
+    for (const variant of VARIANTS) {
+      const noted = samples[mode.key][variant.key].map((s) => s.main).filter(Boolean)
+      if (noted.length === 0) continue
+      const median = (pick) => round(summarize(noted.map(pick)).p50)
+      const observed = noted[0].runs === undefined ? '' : `, and ${median((m) => m.observed)} ms in ${median((m) => m.runs)} runs from its MutationObserver`
+      notes.push(`**${variant.label} · ${mode.label}**: main-thread time, median of ${noted.length} loads: ${median((m) => m.first)} ms for the inline script's first run${observed}.`)
+    }
+  }
+
   const lcpElements = VARIANTS.map((variant) => {
     const counts = new Map()
     for (const mode of MODES) for (const s of samples[mode.key][variant.key]) counts.set(s.lcpElement, (counts.get(s.lcpElement) ?? 0) + 1)
@@ -543,7 +607,7 @@ try {
   })
   const chromiumVersion = browser.version()
   notes.unshift(
-    `Chromium ${chromiumVersion} headless (\`--no-sandbox --disable-gpu\`), viewport ${VIEWPORT.width}×${VIEWPORT.height}, no CPU or network throttling, the page and its files from a server on 127.0.0.1 (pages \`no-cache\` and cross-origin isolated, so that Chromium times their paints finely rather than in 4 ms steps; scripts and CSS cacheable for a day). One browser context where the shopper's consent and profile (three running shoes viewed) are stored and the HTTP cache is warm; ${WARMUP_ROUNDS} warm-up rounds, then ${LOADS} rounds, each of one load of every variant in the same tab and one in a new tab, the rounds going through ${williams(VARIANTS.length).length} orders of the variants in turn (a Williams design: each variant once in each position and once right after each other). Every load is a fresh navigation. Values are medians; the p99 column holds the worst load.`,
+    `Chromium ${chromiumVersion} headless (\`--no-sandbox --disable-gpu\`), viewport ${VIEWPORT.width}×${VIEWPORT.height}, no CPU or network throttling, the page and its files from a server on 127.0.0.1 (pages \`no-cache\` and cross-origin isolated, so that Chromium times their paints finely rather than in 4 ms steps; scripts and CSS cacheable for a day). One browser context where the shopper's consent and profile (three running shoes viewed) are stored and the HTTP cache is warm; ${WARMUP_ROUNDS} warm-up rounds, then ${LOADS} rounds, each of one load of every variant ${MODES.map((m) => (m.key === 'sameTab' ? 'in the same tab' : 'in a new tab')).join(' and one ')}, the rounds going through ${williams(VARIANTS.length).length} orders of the variants in turn (a Williams design: each variant once in each position and once right after each other). Every load is a fresh navigation. Values are medians; the p99 column holds the worst load.`,
     `How: an init script registers, before any page script, observers for \`largest-contentful-paint\`, \`layout-shift\` and \`longtask\`, and a requestAnimationFrame loop that notes, by \`performance.now()\` in the callback, the first frame in which each slot is visible (its \`visibility\`, and \`opacity\` of \`<body>\`/\`<html>\`) with its final content (\`default\` for the page alone, \`running\` with attune and with the snippet); the slots are "revealed" at the later of the two. The loop runs in all three variants alike. FCP from the paint timing; LCP the last candidate reported. Total blocking time sums, over long tasks, the part between FCP and ${SETTLE_MS} ms after the later of the load event and the reveal that exceeds 50 ms (Lighthouse's definition, with that fixed end instead of time to interactive). CLS is the largest session window of shifts without recent input.`,
     `The anti-flicker variant is Adobe's pre-hiding snippet for async at.js (\`body {opacity: 0 !important}\`, removed by the testing script or after 3,000 ms) plus a small async script that shows the stored variant on DOMContentLoaded, then removes the style: it decides from localStorage and never waits for a network answer as at.js does, so its figures are a best case for that pattern.`,
     `Largest contentful element, all loads: ${lcpElements.join('; ')}.`,
