@@ -15,7 +15,7 @@
  *
  * And, when `ATTUNE_PAGE_VARIANTS` names them, variants that show where attune's cost goes: the
  * tag replaced by an empty script; the tag's code parsed and never run; the paint snippet's two
- * `localStorage` reads alone.
+ * `localStorage` reads alone; attune's page with the paint snippet's main-thread time noted.
  *
  * For each: the median of LOADS fresh navigations, in one browser context where the profile is
  * stored and the HTTP cache is warm, of FCP, LCP, total blocking time, CLS and the time until the
@@ -143,7 +143,8 @@ const TAG_SRC = '/dist/attune.min.js'
  */
 const TIMED_HEAD = ATTUNE_HEAD.replace(
   `<script>${PAINT_SNIPPET}</script>`,
-  `<script>window.MutationObserver = class extends MutationObserver { constructor(fn) { super((records, observer) => { const t = performance.now(); try { fn(records, observer) } finally { __main.observed += performance.now() - t; __main.runs++ } }) } }; window.__main = { observed: 0, runs: 0, t: performance.now() }</script>
+  // A function, so that no `$` in the snippet is read as a replacement pattern.
+  () => `<script>window.MutationObserver = class extends MutationObserver { constructor(fn) { super((records, observer) => { const t = performance.now(); try { fn(records, observer) } finally { __main.observed += performance.now() - t; __main.runs++ } }) } }; window.__main = { observed: 0, runs: 0, t: performance.now() }</script>
     <script>__main.before = performance.now() - __main.t; __main.t = performance.now(); ${PAINT_SNIPPET}; __main.first = performance.now() - __main.t</script>`,
 )
 const EMPTY_ASYNC = `\n    <script async src="/vendor/empty.js"></script>`
@@ -231,6 +232,8 @@ const CHOSEN = pick('ATTUNE_PAGE_VARIANTS', ALL_VARIANTS.map((v) => v.key), ALL_
 if (!CHOSEN.includes('alone') || !CHOSEN.includes('attune')) throw new Error('ATTUNE_PAGE_VARIANTS must include alone and attune.')
 const VARIANTS = ALL_VARIANTS.filter((v) => CHOSEN.includes(v.key))
 const TABS = pick('ATTUNE_PAGE_TABS', ['same', 'new'], ['same', 'new'])
+const ORDERS = williams(VARIANTS.length)
+if (!Number.isInteger(LOADS) || LOADS <= 0 || LOADS % ORDERS.length) throw new Error(`ATTUNE_PAGE_LOADS (${LOADS}) must be a positive multiple of ${ORDERS.length}, the number of orders.`)
 const EMPTY_JS = '// An async script that does nothing.\n'
 
 // ── The server ────────────────────────────────────────────────────────────────────────────────
@@ -485,8 +488,6 @@ try {
     }
   }
 
-  const ORDERS = williams(VARIANTS.length)
-  if (!Number.isInteger(LOADS) || LOADS <= 0 || LOADS % ORDERS.length) throw new Error(`ATTUNE_PAGE_LOADS (${LOADS}) must be a positive multiple of ${ORDERS.length}, the number of orders.`)
   const runRound = async (r, take) => {
     for (const mode of MODES) {
       for (const i of ORDERS[r % ORDERS.length]) take(mode, VARIANTS[i], await loadOnce(mode, VARIANTS[i]))
@@ -608,7 +609,7 @@ try {
   })
   const chromiumVersion = browser.version()
   notes.unshift(
-    `Chromium ${chromiumVersion} headless (\`--no-sandbox --disable-gpu\`), viewport ${VIEWPORT.width}×${VIEWPORT.height}, no CPU or network throttling, the page and its files from a server on 127.0.0.1 (pages \`no-cache\` and cross-origin isolated, so that Chromium times their paints finely rather than in 4 ms steps; scripts and CSS cacheable for a day). One browser context where the shopper's consent and profile (three running shoes viewed) are stored and the HTTP cache is warm; ${WARMUP_ROUNDS} warm-up rounds, then ${LOADS} rounds, each of one load of every variant ${MODES.map((m) => (m.key === 'sameTab' ? 'in the same tab' : 'in a new tab')).join(' and one ')}, the rounds going through ${williams(VARIANTS.length).length} orders of the variants in turn (a Williams design: each variant once in each position and once right after each other). Every load is a fresh navigation. Values are medians; the p99 column holds the worst load.`,
+    `Chromium ${chromiumVersion} headless (\`--no-sandbox --disable-gpu\`), viewport ${VIEWPORT.width}×${VIEWPORT.height}, no CPU or network throttling, the page and its files from a server on 127.0.0.1 (pages \`no-cache\` and cross-origin isolated, so that Chromium times their paints finely rather than in 4 ms steps; scripts and CSS cacheable for a day). One browser context where the shopper's consent and profile (three running shoes viewed) are stored and the HTTP cache is warm; ${WARMUP_ROUNDS} warm-up rounds, then ${LOADS} rounds, each of one load of every variant ${MODES.map((m) => (m.key === 'sameTab' ? 'in the same tab' : 'in a new tab')).join(' and one ')}, the rounds going through ${ORDERS.length} orders of the variants in turn (a Williams design: each variant once in each position and once right after each other). Every load is a fresh navigation. Values are medians; the p99 column holds the worst load.`,
     `How: an init script registers, before any page script, observers for \`largest-contentful-paint\`, \`layout-shift\` and \`longtask\`, and a requestAnimationFrame loop that notes, by \`performance.now()\` in the callback, the first frame in which each slot is visible (its \`visibility\`, and \`opacity\` of \`<body>\`/\`<html>\`) with its final content (\`default\` for the page alone, \`running\` with attune and with the snippet); the slots are "revealed" at the later of the two. The loop runs in all three variants alike. FCP from the paint timing; LCP the last candidate reported. Total blocking time sums, over long tasks, the part between FCP and ${SETTLE_MS} ms after the later of the load event and the reveal that exceeds 50 ms (Lighthouse's definition, with that fixed end instead of time to interactive). CLS is the largest session window of shifts without recent input.`,
     `The anti-flicker variant is Adobe's pre-hiding snippet for async at.js (\`body {opacity: 0 !important}\`, removed by the testing script or after 3,000 ms) plus a small async script that shows the stored variant on DOMContentLoaded, then removes the style: it decides from localStorage and never waits for a network answer as at.js does, so its figures are a best case for that pattern.`,
     `Largest contentful element, all loads: ${lcpElements.join('; ')}.`,
