@@ -1,7 +1,7 @@
 import { createInstance, type Attune } from './createAttune'
 import type { Report } from './lib/errors'
 import { LOADING } from './dom/markup'
-import { readPaint, unpaint, type EarlyPaint, type Painted } from './dom/paint'
+import { forgetPaint, readPaint, unpaint, type EarlyPaint, type Painted } from './dom/paint'
 import { afterPaint } from './lib/afterPaint'
 import { internals } from './internals'
 import { loadBeside } from './lib/loadBeside'
@@ -199,8 +199,14 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
           ? chunk.use((h) => h.identify(userId, options as { signature: string }))
           : report('bad_call', "attune('identify', userId, { signature }) needs a user id and its signature as strings."),
       reset: () => {
-        // The store writes nothing without the profile's logic: the profile is emptied here, so a reset still leaves none behind.
-        if (lost) void inner?.kv?.update('profile', emptyProfile).catch(() => {})
+        // This device's part at once: the connection loads only with measurement or sync, and may
+        // never come. Nothing is stored before consent, so nothing is written before it either.
+        const { personalization, measurement } = attune.consent.get()
+        if (personalization || measurement) {
+          forgetPaint(attune.site)
+          // The store writes nothing without the profile's logic: then the profile is emptied here.
+          void (lost ? inner?.kv?.update('profile', emptyProfile) : inner?.profile.rewrite(emptyProfile))?.catch(() => {})
+        }
         return chunk.use((h) => h.reset())
       },
     }),

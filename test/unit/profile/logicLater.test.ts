@@ -15,11 +15,11 @@ const tagModules = async (): Promise<typeof Logic.useLogic> => {
   vi.doMock('../../../src/profile/logic', () => import('../../../src/profile/logicLater'))
   return (await import('../../../src/profile/logic')).useLogic
 }
-/** An earlier page, with the logic in, leaves a profile with one running product viewed; then the next page's fresh modules. */
-const earlierPage = async (): Promise<void> => {
+/** An earlier page, with the logic in, leaves a profile with one running product viewed (consent to `purposes`, all by default); then the next page's fresh modules. */
+const earlierPage = async (purposes?: Array<'personalization' | 'measurement' | 'sync'>): Promise<void> => {
   const first = await open()
   useLogic(await realLogic())
-  first.a.consent.grant()
+  first.a.consent.grant(purposes)
   first.a.track('product_viewed', { product_id: 'sku-1', category: 'Running' })
   await vi.waitFor(async () => expect(Object.keys((await storedProfile(first.inner)).devices)).toHaveLength(1))
   await first.a.destroy()
@@ -291,6 +291,36 @@ describe('the script tag and its page chunk', () => {
     expect(Object.keys((await storedProfile(inner)).devices)).toHaveLength(1)
     void command('reset')
     await vi.waitFor(async () => expect((await storedProfile(inner)).devices).toEqual({}))
+    await command('destroy')
+  })
+
+  it('with personalization alone, where the server connection never loads, reset() still empties the profile and forgets the kept decisions', async () => {
+    await earlierPage(['personalization'])
+    localStorage.setItem('attune:paint:shop-1', JSON.stringify({ hero: ['running', '<template></template>'] }))
+    const command = await bootTag({ src: TAG, 'data-attune-endpoint': 'https://p.example.com' })
+    let inner = undefined as unknown as Internals
+    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, given: Internals) => {
+      inner = given
+      return () => {}
+    })
+    // What the page chunk does once it has loaded.
+    useLogic(await realLogic())
+    await settle()
+    expect(Object.keys((await storedProfile(inner)).devices)).toHaveLength(1)
+    void command('reset')
+    expect(localStorage.getItem('attune:paint:shop-1')).toBeNull()
+    await vi.waitFor(async () => expect((await storedProfile(inner)).devices).toEqual({}))
+    expect(document.querySelector('script[src$="attune-sync.min.js"]')).toBeNull()
+    await command('destroy')
+  })
+
+  it('writes nothing on reset() before consent', async () => {
+    const command = await bootTag({ src: TAG, 'data-attune-endpoint': 'https://p.example.com' })
+    // The logic in, as if a page chunk had come: the store could write, and must not.
+    useLogic(await realLogic())
+    void command('reset')
+    await settle()
+    expect(await databases()).toEqual([])
     await command('destroy')
   })
 })
