@@ -219,6 +219,16 @@ describe('the script tag and its page chunk', () => {
     return (window as { attune?: (...args: unknown[]) => unknown }).attune as (...args: unknown[]) => unknown
   }
   const TAG = 'https://cdn.example/attune/attune.min.js'
+  /** The tag with `data-attune-endpoint`, and the instance's internals, as the tag hands them to a chunk. */
+  const bootWithEndpoint = async (): Promise<{ command: (...args: unknown[]) => unknown; inner: Internals }> => {
+    const command = await bootTag({ src: TAG, 'data-attune-endpoint': 'https://p.example.com' })
+    let inner: Internals | undefined
+    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, given: Internals) => {
+      inner = given
+      return () => {}
+    })
+    return { command, inner: inner as Internals }
+  }
 
   const bootFromCdn = async () => {
     const command = await bootTag({ src: TAG })
@@ -280,12 +290,7 @@ describe('the script tag and its page chunk', () => {
 
   it('after a page chunk that did not load, reset() still leaves no profile behind', async () => {
     await earlierPage()
-    const command = await bootTag({ src: TAG, 'data-attune-endpoint': 'https://p.example.com' })
-    let inner = undefined as unknown as Internals
-    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, given: Internals) => {
-      inner = given
-      return () => {}
-    })
+    const { command, inner } = await bootWithEndpoint()
     document.querySelector('script[src$="attune-page.min.js"]')?.dispatchEvent(new Event('error'))
     await settle()
     expect(Object.keys((await storedProfile(inner)).devices)).toHaveLength(1)
@@ -297,12 +302,7 @@ describe('the script tag and its page chunk', () => {
   it('with personalization alone, where the server connection never loads, reset() still empties the profile and forgets the kept decisions', async () => {
     await earlierPage(['personalization'])
     localStorage.setItem('attune:paint:shop-1', JSON.stringify({ hero: ['running', '<template></template>'] }))
-    const command = await bootTag({ src: TAG, 'data-attune-endpoint': 'https://p.example.com' })
-    let inner = undefined as unknown as Internals
-    command('extend', (_a: Attune, _endpoint: unknown, _options: unknown, given: Internals) => {
-      inner = given
-      return () => {}
-    })
+    const { command, inner } = await bootWithEndpoint()
     // What the page chunk does once it has loaded.
     useLogic(await realLogic())
     await settle()
