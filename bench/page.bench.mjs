@@ -128,13 +128,13 @@ const page = (htmlClass, head) => `<!doctype html>
 // The README's script-tag setup, without an endpoint: the stub, the tag, the paint snippet inline
 // (what a server-side include puts there), then the stylesheet.
 const PAINT_SNIPPET = readFileSync(join(DIST, 'attune-paint.min.js'), 'utf8').trim()
+const TAG_SRC = '/dist/attune.min.js'
 const ATTUNE_HEAD = `
     <script>window.attune=window.attune||function(){(attune.q=attune.q||[]).push(arguments)}</script>
-    <script async src="/dist/attune.min.js" data-attune-site="shop-1"></script>
+    <script async src="${TAG_SRC}" data-attune-site="shop-1"></script>
     <script>${PAINT_SNIPPET}</script>
     <link rel="stylesheet" href="/dist/attune.css">`
 const TAG_ONLY_HEAD = ATTUNE_HEAD.replace(`\n    <script>${PAINT_SNIPPET}</script>`, '')
-const TAG_SRC = '/dist/attune.min.js'
 /**
  * attune's page with the paint snippet's main-thread time noted in `window.__main`, each between
  * two `performance.now()` calls: from the end of the script before it to its start (`before`:
