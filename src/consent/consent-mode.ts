@@ -1,5 +1,6 @@
 import type { ConsentAdapter, ConsentState, Purpose } from '../consent'
 import { internals } from '../internals'
+import type { BannerConsent } from '../lib/applyBanner'
 import type { Report } from '../lib/errors'
 
 /** Options of the {@link consentMode} adapter. */
@@ -24,8 +25,12 @@ const DEFAULT_MAP: Record<Purpose, readonly string[]> = {
  * commands already in `window.dataLayer`, then wraps `dataLayer.push` to see new ones as they
  * happen (synchronously). A purpose is granted while every type it maps to is `'granted'`;
  * values other than `'granted'`/`'denied'` are ignored, and an update outranks any default.
- * Nothing happens until the first consent command. `stop` restores `push` if it is still ours
- * and otherwise leaves our wrapper in place, inert.
+ * Nothing happens until the first consent command. Defaults are the page's baseline, not the
+ * shopper's answer: Consent Mode stores no choice, so every page sends its defaults (denied, as a
+ * rule) before the banner repeats the shopper's answer as an update. So while attune holds a
+ * grant, defaults wait for the first update; and a region-scoped denial stands until an update,
+ * whatever default comes after it. `stop` restores `push` if it is still ours and otherwise
+ * leaves our wrapper in place, inert.
  * @see https://developers.google.com/tag-platform/security/guides/consent
  */
 export const consentMode: ConsentAdapter<ConsentModeOptions> = (attune, options) => {
@@ -44,8 +49,11 @@ export const consentMode: ConsentAdapter<ConsentModeOptions> = (attune, options)
 
   let live = true
   let applied: ConsentState | undefined
+  let updated = false
   const defaults: Record<string, boolean> = {}
   const updates: Record<string, boolean> = {}
+  /** Types a region-scoped default denied: we cannot tell the shopper's region, so no default grants them. */
+  const pinned = new Set<string>()
 
   const apply = (next: ConsentState): void => {
     const before = applied
@@ -65,11 +73,16 @@ export const consentMode: ConsentAdapter<ConsentModeOptions> = (attune, options)
     const params = Object(e[2]) as Record<string, unknown>
     if (e[0] !== 'consent' || (command !== 'default' && command !== 'update')) return
     for (const [type, value] of Object.entries(params)) {
-      // A default for some regions only: we cannot tell the shopper's region, so only its denials count.
-      if (value === 'denied' || (value === 'granted' && (command === 'update' || !params.region))) {
-        ;(command === 'update' ? updates : defaults)[type] = value === 'granted'
-      }
+      if (value !== 'granted' && value !== 'denied') continue
+      if (command === 'update') updates[type] = value === 'granted'
+      else if (value === 'denied') {
+        defaults[type] = false
+        if (params.region) pinned.add(type)
+      } else if (!params.region && !pinned.has(type)) defaults[type] = true
     }
+    updated ||= command === 'update'
+    // The page's baseline is no answer: a grant this device remembers waits for the banner's update.
+    if (!updated && !applied && order.some((p) => (attune.consent as BannerConsent).get?.()[p])) return
     const state = { ...defaults, ...updates }
     const next = {} as Record<Purpose, boolean>
     for (const p of order) next[p] = map[p]!.every((type) => state[type] === true)

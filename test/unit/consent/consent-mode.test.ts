@@ -98,6 +98,36 @@ describe('consentMode', () => {
     expect(a.consent.get().measurement).toBe(false)
   })
 
+  it('a later general default does not undo a region-scoped denial: only an update grants that type', () => {
+    consentMode(a)
+    gtag('consent', 'default', { analytics_storage: 'denied', personalization_storage: 'denied', region: ['DE', 'FR', 'IT'] })
+    gtag('consent', 'default', { analytics_storage: 'granted', personalization_storage: 'granted' })
+    expect(a.consent.get()).toEqual(NONE)
+    gtag('consent', 'update', { analytics_storage: 'granted', personalization_storage: 'granted' })
+    expect(a.consent.get()).toEqual(ALL)
+  })
+
+  it("a held grant waits through the page's denied defaults for the banner's update: nothing denied meanwhile", () => {
+    a.consent.grant()
+    const deny = vi.spyOn(a.consent, 'deny')
+    const withdraw = vi.spyOn(a.consent, 'withdraw')
+    consentMode(a)
+    gtag('consent', 'default', { analytics_storage: 'denied', personalization_storage: 'denied', ad_storage: 'denied' })
+    expect(a.consent.get()).toEqual(ALL)
+    gtag('consent', 'update', { analytics_storage: 'granted', personalization_storage: 'granted' })
+    expect(a.consent.get()).toEqual(ALL)
+    expect(deny).not.toHaveBeenCalled()
+    expect(withdraw).not.toHaveBeenCalled()
+  })
+
+  it("a held grant: the banner's update is the answer, and one that denies takes the grant back", () => {
+    a.consent.grant()
+    consentMode(a)
+    gtag('consent', 'default', { analytics_storage: 'denied', personalization_storage: 'denied' })
+    gtag('consent', 'update', { analytics_storage: 'granted' })
+    expect(a.consent.get()).toEqual({ personalization: false, measurement: true, sync: false })
+  })
+
   it('does nothing before the first consent command (a remembered grant stays)', () => {
     a.consent.grant()
     gtag('config', 'G-123')
@@ -169,6 +199,36 @@ describe('consentMode', () => {
   it('a bad map: reported as bad_call', () => {
     consentMode(a, { map: { sync: 'analytics_storage' as unknown as string[] } })
     expect(errors.map((e) => e.code)).toEqual(['bad_call'])
+  })
+})
+
+describe('consentMode across pages', () => {
+  // Consent Mode keeps no choice: each page sends its denied defaults, then the banner repeats the
+  // shopper's grant as an update. The profile the first page built must still be there.
+  it('the next page, denied defaults then the update, keeps the profile built on the page before', async () => {
+    freshIndexedDb()
+    const first = createAttune({ site: 'shop-1' })
+    const stopFirst = consentMode(first)
+    gtag('consent', 'default', { analytics_storage: 'denied', personalization_storage: 'denied' })
+    gtag('consent', 'update', { analytics_storage: 'granted', personalization_storage: 'granted' })
+    await new Promise((resolve) => first.on('ready', resolve))
+    first.track('product_viewed', { category: 'running' })
+    await vi.waitFor(() => expect(first.profile.get().counters.product_views).toBe(1))
+    stopFirst()
+    await first.destroy()
+
+    window.dataLayer = []
+    const next = createAttune({ site: 'shop-1' })
+    const stopNext = consentMode(next)
+    gtag('consent', 'default', { analytics_storage: 'denied', personalization_storage: 'denied' })
+    gtag('consent', 'update', { analytics_storage: 'granted', personalization_storage: 'granted' })
+    await new Promise((resolve) => next.on('ready', resolve))
+    expect(next.consent.get()).toEqual(ALL)
+    expect(next.profile.get().counters.product_views).toBe(1)
+    stopNext()
+    await next.destroy()
+    // The grant the first page remembered must not reach the next test.
+    localStorage.clear()
   })
 })
 
