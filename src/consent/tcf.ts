@@ -1,5 +1,6 @@
 import type { ConsentAdapter, ConsentState, Purpose } from '../consent'
 import { internals } from '../internals'
+import type { BannerConsent } from '../lib/applyBanner'
 import type { Report } from '../lib/errors'
 
 /** Options of the {@link tcf} adapter. */
@@ -30,8 +31,16 @@ interface TCData {
   eventStatus?: unknown
   cmpStatus?: unknown
   gdprApplies?: unknown
-  purpose?: { consents?: Record<number, unknown>; legitimateInterests?: Record<number, unknown> }
-  vendor?: { consents?: Record<number, unknown> }
+  purpose?: Signals
+  vendor?: Signals
+  /** Purpose → vendor → 0 (not allowed), 1 (consent required) or 2 (legitimate interest required). */
+  publisher?: { restrictions?: Record<number, Record<number, unknown> | undefined> }
+}
+
+/** Per purpose or per vendor id: consent given, legitimate interest not objected to. */
+interface Signals {
+  consents?: Record<number, unknown>
+  legitimateInterests?: Record<number, unknown>
 }
 
 type TcfApi = (command: string, version: 2, callback: (data: unknown, success: boolean) => void, parameter?: unknown) => void
@@ -46,10 +55,14 @@ export const tcString = (attune: object): string | undefined => internals.get(at
 /**
  * Follows an IAB TCF v2.2 CMP through `__tcfapi('addEventListener', 2, …)`: on `tcloaded` and
  * `useractioncomplete` it grants what the TC data allows and denies (or, when all is lost after
- * a grant, withdraws) the rest. personalization ← purposes 1, 5, 6; measurement ← 1 +
- * `measurementPurposes`; sync ← 1, 5; each also needs consent for `vendorId`. A CMP that errs,
- * throws, answers nonsense or stays silent for `timeoutMs` denies everything and is reported
- * through `on('error')`; a late answer is still followed.
+ * a grant, withdraws) the rest; on `cmpuishown` (the banner asking) it only takes back what the
+ * data no longer allows. personalization ← purposes 1, 5, 6; measurement ← 1 +
+ * `measurementPurposes`; sync ← 1, 5; each also needs consent for `vendorId`, or, where
+ * `allowLegitimateInterest` lets a purpose rest on it, legitimate interest for the purpose and
+ * the vendor alike; publisher restrictions on `vendorId` come first. The call a CMP makes at
+ * once while it is still loading is no answer. A CMP that errs, throws, answers nonsense or
+ * stays silent for `timeoutMs` denies everything and is reported through `on('error')`; a late
+ * answer is still followed.
  * @see https://github.com/InteractiveAdvertisingBureau/GDPR-Transparency-and-Consent-Framework/blob/master/TCFv2/IAB%20Tech%20Lab%20-%20CMP%20API%20v2.md
  */
 export const tcf: ConsentAdapter<TcfOptions> = (attune, options) => {
@@ -95,32 +108,48 @@ export const tcf: ConsentAdapter<TcfOptions> = (attune, options) => {
     }
   }
 
+  /** What the TC data allows, by the rules of TCF v2.2: publisher restrictions first, then both signals of the legal basis. */
+  const allowed = ({ gdprApplies, purpose, vendor, publisher }: TCData): Record<Purpose, boolean> => {
+    if (gdprApplies === false) return all(gdprAppliesFalse !== 'deny')
+    const id = vendorId as number
+    const ok = (n: number): boolean => {
+      const rule = publisher?.restrictions?.[n]?.[id]
+      const consented = purpose?.consents?.[n] === true && vendor?.consents?.[id] === true
+      const interest =
+        allowLegitimateInterest === true && MAY_USE_LI.includes(n) && purpose?.legitimateInterests?.[n] === true && vendor?.legitimateInterests?.[id] === true
+      return rule !== 0 && ((consented && rule !== 2) || (interest && rule !== 1))
+    }
+    // Purpose 1 (storing on the device) rests on consent alone, so vendor consent is always needed.
+    const needs = (list: readonly number[]): boolean => [1, ...list].every(ok)
+    return { personalization: needs([5, 6]), measurement: needs(measurementPurposes), sync: needs([5]) }
+  }
+
   const onData = (data: unknown, success: boolean): void => {
-    clearTimeout(timer)
     // Object() turns null and primitives into something whose fields are all undefined.
     const d = Object(data) as TCData
     if (typeof d.listenerId === 'number') listenerId = d.listenerId
     // A CMP may answer after stop(), before we knew the listener id: remove it now.
     if (!live) return remove()
+    // Every listener is called at once on registration, while the CMP may still be loading: no answer yet.
+    if (success && d.cmpStatus === 'loading') return
+    clearTimeout(timer)
     if (d.cmpStatus === 'error') return fail('cmpStatus is "error"')
-    // The banner is up and nothing is decided yet.
-    if (success && d.eventStatus === 'cmpuishown') return
-    const { purpose, vendor } = d
+    const shown = d.eventStatus === 'cmpuishown'
     if (
       !success ||
-      (d.eventStatus !== 'tcloaded' && d.eventStatus !== 'useractioncomplete') ||
-      (d.gdprApplies !== false && !(purpose?.consents && vendor?.consents))
+      (!shown && d.eventStatus !== 'tcloaded' && d.eventStatus !== 'useractioncomplete') ||
+      (d.gdprApplies !== false && !(d.purpose?.consents && d.vendor?.consents))
     ) {
       return fail('unusable TC data', data)
     }
     // Only what the server accepts as a TC string travels: one it refused would cost a batch of events.
     if (inner && typeof d.tcString === 'string' && /^[\w.-]{0,32768}$/.test(d.tcString)) inner.proof.tcf = d.tcString
-    if (d.gdprApplies === false) return apply(all(gdprAppliesFalse !== 'deny'))
-    const ok = (n: number): boolean =>
-      purpose?.consents?.[n] === true ||
-      (allowLegitimateInterest === true && MAY_USE_LI.includes(n) && purpose?.legitimateInterests?.[n] === true)
-    const needs = (list: readonly number[]): boolean => vendor?.consents?.[vendorId as number] === true && [1, ...list].every(ok)
-    apply({ personalization: needs([5, 6]), measurement: needs(measurementPurposes), sync: needs([5]) })
+    const next = allowed(d)
+    // The banner is up: what its TC data no longer allows (an expired or new string allows nothing)
+    // goes now; nothing is granted before the shopper's answer.
+    const held = shown && ((attune.consent as BannerConsent).get?.() ?? applied ?? all(false))
+    if (held) for (const p of ORDER) next[p] &&= held[p]
+    apply(next)
   }
 
   const connect = (): void => {

@@ -20,7 +20,16 @@ const flags = (ids: readonly number[]): Record<number, boolean> =>
 
 /** A TCData object shaped as TCF v2.2 CMP API §"TCData" describes it. */
 const tcData = (
-  o: { purposes?: number[]; li?: number[]; vendor?: boolean; eventStatus?: string; gdprApplies?: boolean; cmpStatus?: string } = {},
+  o: {
+    purposes?: number[]
+    li?: number[]
+    vendor?: boolean
+    vendorLi?: boolean
+    restrictions?: Record<number, Record<number, number>>
+    eventStatus?: string
+    gdprApplies?: boolean
+    cmpStatus?: string
+  } = {},
 ) => ({
   tcString: TC_STRING,
   tcfPolicyVersion: 5,
@@ -34,9 +43,9 @@ const tcData = (
   publisherCC: 'DE',
   purposeOneTreatment: false,
   purpose: { consents: flags(o.purposes ?? []), legitimateInterests: flags(o.li ?? []) },
-  vendor: { consents: { [VENDOR]: o.vendor ?? true }, legitimateInterests: { [VENDOR]: o.vendor ?? true } },
+  vendor: { consents: { [VENDOR]: o.vendor ?? true }, legitimateInterests: { [VENDOR]: o.vendorLi ?? o.vendor ?? true } },
   specialFeatureOptins: {},
-  publisher: { consents: {}, legitimateInterests: {}, customPurpose: { consents: {}, legitimateInterests: {} }, restrictions: {} },
+  publisher: { consents: {}, legitimateInterests: {}, customPurpose: { consents: {}, legitimateInterests: {} }, restrictions: o.restrictions ?? {} },
 })
 
 const EVERY_PURPOSE = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
@@ -127,6 +136,40 @@ describe('tcf: one answer from the CMP', () => {
       state: { personalization: false, measurement: true, sync: false },
     },
     {
+      name: 'purpose 8 on legitimate interest, allowed, but the shopper objected to the vendor’s',
+      data: tcData({ purposes: [1], li: [8], vendorLi: false }),
+      options: { allowLegitimateInterest: true },
+      state: NONE,
+    },
+    {
+      name: 'publisher restriction 0 (not allowed) on purpose 5 for the vendor',
+      data: tcData({ purposes: EVERY_PURPOSE, restrictions: { 5: { [VENDOR]: 0 } } }),
+      state: { personalization: false, measurement: true, sync: false },
+    },
+    {
+      name: 'a restriction for another vendor changes nothing',
+      data: tcData({ purposes: EVERY_PURPOSE, restrictions: { 5: { [VENDOR + 1]: 0 } } }),
+      state: ALL,
+    },
+    {
+      name: 'publisher restriction 1 (consent required) on purpose 8, given on legitimate interest only',
+      data: tcData({ purposes: [1], li: [8], restrictions: { 8: { [VENDOR]: 1 } } }),
+      options: { allowLegitimateInterest: true },
+      state: NONE,
+    },
+    {
+      name: 'publisher restriction 2 (legitimate interest required) on purpose 8, given by consent only',
+      data: tcData({ purposes: [1, 8], restrictions: { 8: { [VENDOR]: 2 } } }),
+      options: { allowLegitimateInterest: true },
+      state: NONE,
+    },
+    {
+      name: 'publisher restriction 2 on purpose 8, legitimate interest allowed and given',
+      data: tcData({ purposes: [1], li: [8], restrictions: { 8: { [VENDOR]: 2 } } }),
+      options: { allowLegitimateInterest: true },
+      state: { personalization: false, measurement: true, sync: false },
+    },
+    {
       name: 'purposes 5, 6 on legitimate interest, even allowed (v2.2 forbids it)',
       data: tcData({ purposes: [1], li: [5, 6] }),
       options: { allowLegitimateInterest: true },
@@ -203,6 +246,32 @@ describe('tcf: a CMP that misbehaves leaves attune denied and reports', () => {
     expect(errors).toHaveLength(1)
   })
 
+  it('the call at registration while the CMP is loading is no answer: nothing denied or reported, the answer then counts', () => {
+    vi.useFakeTimers()
+    const cmp = installCmp(tcData({ cmpStatus: 'loading', eventStatus: undefined }))
+    a.consent.grant() // remembered from an earlier page
+    const deny = vi.spyOn(a.consent, 'deny')
+    start()
+    expect(cmp.listeners.size).toBe(1)
+    expect(a.consent.get()).toEqual(ALL)
+    cmp.emit(tcData({ purposes: EVERY_PURPOSE }))
+    vi.advanceTimersByTime(10_000)
+    expect(deny).not.toHaveBeenCalled()
+    expect(a.consent.get()).toEqual(ALL)
+    expect(errors).toEqual([])
+  })
+
+  it('a CMP that stays loading: denied and reported after timeoutMs', () => {
+    vi.useFakeTimers()
+    installCmp(tcData({ cmpStatus: 'loading', eventStatus: undefined }))
+    a.consent.grant()
+    start({ timeoutMs: 1000 })
+    vi.advanceTimersByTime(1000)
+    expect(a.consent.get()).toEqual(NONE)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.message).toMatch(/no answer in 1000 ms/)
+  })
+
   it('loaded but silent: reported after the default 3000 ms; a late answer is still followed', () => {
     vi.useFakeTimers()
     const cmp = installCmp()
@@ -251,6 +320,23 @@ describe('tcf: changes over time', () => {
     expect(a.consent.get()).toEqual(NONE)
     cmp.emit(tcData({ purposes: EVERY_PURPOSE, eventStatus: 'useractioncomplete' }))
     expect(a.consent.get()).toEqual(ALL)
+  })
+
+  it('the banner asks over a remembered grant with a string that allows nothing (expired, or new): the grant goes now', () => {
+    a.consent.grant()
+    const withdraw = vi.spyOn(a.consent, 'withdraw')
+    const deny = vi.spyOn(a.consent, 'deny')
+    installCmp(tcData({ eventStatus: 'cmpuishown' }))
+    start()
+    expect(a.consent.get()).toEqual(NONE)
+    expect(deny.mock.calls.length + withdraw.mock.calls.length).toBe(1)
+  })
+
+  it('the banner asks over a remembered grant: only what the string no longer allows goes, nothing is granted', () => {
+    a.consent.grant(['personalization', 'measurement'])
+    installCmp(tcData({ eventStatus: 'cmpuishown', purposes: [1, 5, 6] }))
+    start()
+    expect(a.consent.get()).toEqual({ personalization: true, measurement: false, sync: false })
   })
 
   it('later withdrawn (granted → refused): withdraw()', () => {
