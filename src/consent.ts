@@ -172,10 +172,9 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
     }
     const next = { ...state }
     for (const p of list) next[p] = value
+    // Under Global Privacy Control, `mask` keeps measurement and sync denied. Not reported: banners
+    // grant them on every page, and the error channel would hear it for every such shopper.
     if (value && list.includes('sync')) proof.sync = Date.now()
-    if (value && gpc && list.some((p) => p !== 'personalization')) {
-      report('bad_call', 'Global Privacy Control keeps measurement and sync denied.')
-    }
     decide(next, verb)
   }
 
