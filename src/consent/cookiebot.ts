@@ -26,15 +26,20 @@ const EVENTS = ['CookiebotOnConsentReady', 'CookiebotOnAccept', 'CookiebotOnDecl
 /** How long Cookiebot may take to appear before attune says so. */
 const LOAD_MS = 10_000
 
-type CookiebotWindow = { Cookiebot?: { consented?: unknown; declined?: unknown; consent?: unknown } | null }
+/** Cookiebot fires this on `window` when its banner shows: with no response, it is asking again. */
+const ASKING = 'CookiebotOnDialogDisplay'
+
+type CookiebotWindow = { Cookiebot?: { consented?: unknown; declined?: unknown; hasResponse?: unknown; consent?: unknown } | null }
 
 /**
  * Follows Cookiebot's categories: reads `Cookiebot.consent` at start when the shopper has already
  * answered (`consented` or `declined`), and on `CookiebotOnConsentReady`, `CookiebotOnAccept` and
  * `CookiebotOnDecline`, so Cookiebot may load before or after attune. A purpose whose categories
  * are no longer accepted is denied; when nothing is left granted after something was, consent is
- * withdrawn (local data wiped, the server asked to erase). A signal that cannot be read is
- * reported through `on('error')` and changes nothing.
+ * withdrawn (local data wiped, the server asked to erase). When the banner shows with no response
+ * (`CookiebotOnDialogDisplay`: the choice expired or was cleared), nothing is granted until the
+ * shopper answers, so a remembered grant goes too. A signal that cannot be read is reported
+ * through `on('error')` and changes nothing.
  * @see https://www.cookiebot.com/en/developer/
  */
 export const cookiebot: ConsentAdapter<CookiebotOptions> = (attune, options) => {
@@ -64,7 +69,13 @@ export const cookiebot: ConsentAdapter<CookiebotOptions> = (attune, options) => 
     }
   }
 
+  // Not when the shopper reopens the banner over a choice they made: that has a response.
+  const asking = (): void => {
+    if (!stopped && win.Cookiebot?.hasResponse === false) had = applyBanner(consent, [], had)
+  }
+
   for (const type of EVENTS) win.addEventListener(type, follow)
+  win.addEventListener(ASKING, asking)
   const timer = setTimeout(() => {
     if (!win.Cookiebot) report('bad_call', `Cookiebot did not load within ${LOAD_MS / 1000} s; attune's consent is unchanged.`)
   }, LOAD_MS)
@@ -80,5 +91,6 @@ export const cookiebot: ConsentAdapter<CookiebotOptions> = (attune, options) => 
     stopped = true
     clearTimeout(timer)
     for (const type of EVENTS) win.removeEventListener(type, follow)
+    win.removeEventListener(ASKING, asking)
   }
 }

@@ -31,6 +31,8 @@ const CATEGORIES: Record<Purpose, readonly string[]> = {
 }
 /** vanilla-cookieconsent v3 dispatches these on `window`; `cc:onConsent` also on every load with a valid choice. */
 const EVENTS = ['cc:onFirstConsent', 'cc:onConsent', 'cc:onChange'] as const
+/** vanilla-cookieconsent v3 dispatches this on `window` as a modal shows, `{ modalName }` in its detail. */
+const ASKING = 'cc:onModalShow'
 /** How long CookieConsent may take to appear before attune says so. */
 const LOAD_MS = 10_000
 
@@ -42,7 +44,10 @@ type CookieConsentWindow = { CookieConsent?: CookieConsentApi | null }
  * answered, and on `cc:onFirstConsent`, `cc:onConsent` and `cc:onChange`, so it may load before or
  * after attune. A purpose whose categories are no longer accepted is denied; when nothing is left
  * granted after something was, consent is withdrawn (local data wiped, the server asked to
- * erase). A signal that cannot be read is reported through `on('error')` and changes nothing.
+ * erase). When its consent modal shows while `validConsent()` is false (the choice expired, was
+ * cleared, or the site's revision changed), nothing is granted until the shopper answers, so a
+ * remembered grant goes too. A signal that cannot be read is reported through `on('error')` and
+ * changes nothing.
  * @see https://cookieconsent.orestbida.com/reference/api-reference.html
  */
 export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, options) => {
@@ -81,7 +86,24 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
     }
   }
 
+  /** `validConsent()`, called as a method of CookieConsent; undefined when there is none. */
+  const valid = (): unknown => {
+    const cc = source()
+    return typeof cc?.validConsent === 'function' ? cc.validConsent() : undefined
+  }
+  // The banner asking again. Only its modal says so: before `run()`, validConsent() is false too.
+  const asking = (event: Event): void => {
+    try {
+      if (!stopped && (event as CustomEvent<{ modalName?: unknown } | null>).detail?.modalName === 'consentModal' && valid() === false) {
+        had = applyBanner(consent, [], had)
+      }
+    } catch (error) {
+      report('callback', 'Reading CookieConsent failed; attune went on.', error)
+    }
+  }
+
   for (const type of EVENTS) win.addEventListener(type, follow)
+  win.addEventListener(ASKING, asking)
   const timer = setTimeout(() => {
     if (!source()) {
       report('bad_call', `CookieConsent did not load within ${LOAD_MS / 1000} s; attune's consent is unchanged.`)
@@ -89,13 +111,13 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
   }, LOAD_MS)
   try {
     // Before the shopper answers, acceptedCategory() reflects no choice.
-    const cc = source()
-    const valid = typeof cc?.validConsent === 'function' ? cc.validConsent() : undefined
-    if (valid === true) follow()
+    const now = valid()
+    if (now === true) follow()
     // The banner is asking: nothing is granted until the shopper answers, so say so now — slots
     // then show their default content at once instead of waiting for a grant that may not come.
-    // Only when attune holds nothing: a remembered grant is the banner's to take back.
-    else if (valid === false && !PURPOSES.some((p) => consent.get?.()[p])) consent.deny()
+    // Only when attune holds nothing: before `run()` validConsent() is false too, so a remembered
+    // grant waits for the modal to show (`asking`) or for the answer.
+    else if (now === false && !PURPOSES.some((p) => consent.get?.()[p])) consent.deny()
   } catch (error) {
     report('callback', 'Reading CookieConsent failed; attune went on.', error)
   }
@@ -104,5 +126,6 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
     stopped = true
     clearTimeout(timer)
     for (const type of EVENTS) win.removeEventListener(type, follow)
+    win.removeEventListener(ASKING, asking)
   }
 }

@@ -68,6 +68,25 @@ describe('cookiebot', () => {
     expect(errors).toEqual([])
   })
 
+  it('its banner showing with no response (expired or cleared) takes a remembered grant back', () => {
+    const { attune, start } = setup()
+    attune.consent.grant()
+    start()
+    win.Cookiebot = { consent: { necessary: true, preferences: false, statistics: false, marketing: false }, consented: false, declined: false, hasResponse: false }
+    window.dispatchEvent(new Event('CookiebotOnDialogDisplay'))
+    expect(attune.consent.get()).toEqual(NONE)
+    cookiebotAnswers({ ...REFUSE, statistics: true })
+    expect(attune.consent.get()).toEqual({ ...NONE, measurement: true })
+  })
+
+  it('its banner reopened over a response changes nothing', () => {
+    cookiebotAnswers({ preferences: true, statistics: true, marketing: false }, { event: false })
+    const { attune, start } = setup()
+    start()
+    window.dispatchEvent(new Event('CookiebotOnDialogDisplay'))
+    expect(attune.consent.get()).toEqual(ALL)
+  })
+
   it('a category withdrawn later denies only its purposes', () => {
     const { attune, start } = setup()
     start()
@@ -138,14 +157,14 @@ describe('cookiebot', () => {
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/did not load/)])
   })
 
-  it('ignores events after stop and removes all three listeners', () => {
+  it('ignores events after stop and removes its listeners', () => {
     vi.useFakeTimers()
     const add = vi.spyOn(window, 'addEventListener')
     const remove = vi.spyOn(window, 'removeEventListener')
     const { attune, errors, start } = setup()
     const stop = start()
     const added = add.mock.calls.filter(([type]) => String(type).startsWith('Cookiebot'))
-    expect(added.map(([type]) => type).sort()).toEqual(['CookiebotOnAccept', 'CookiebotOnConsentReady', 'CookiebotOnDecline'])
+    expect(added.map(([type]) => type).sort()).toEqual(['CookiebotOnAccept', 'CookiebotOnConsentReady', 'CookiebotOnDecline', 'CookiebotOnDialogDisplay'])
     stop()
     for (const [type, fn] of added) expect(remove).toHaveBeenCalledWith(type, fn)
     cookiebotAnswers({ preferences: true, statistics: true, marketing: true })

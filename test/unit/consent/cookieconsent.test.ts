@@ -63,12 +63,35 @@ describe('cookieconsent', () => {
     expect(attune.consent.get()).toEqual({ ...NONE, personalization: true, sync: true })
   })
 
-  it('while the banner asks again, a grant attune remembers stays for the banner to take back', () => {
+  it('at start a remembered grant stays, since validConsent() is false before run() as well', () => {
     install()
     const { attune, start } = setup()
     attune.consent.grant(['personalization'])
     start()
     expect(attune.consent.get()).toEqual({ ...NONE, personalization: true })
+  })
+
+  it('when its consent modal shows with no valid choice (expired, cleared, new revision), a remembered grant goes', () => {
+    install()
+    const { attune, start } = setup()
+    attune.consent.grant(['personalization'])
+    start()
+    window.dispatchEvent(new CustomEvent('cc:onModalShow', { detail: { modalName: 'consentModal' } }))
+    expect(attune.consent.get()).toEqual(NONE)
+    choose(['personalization'])
+    expect(attune.consent.get()).toEqual({ ...NONE, personalization: true, sync: true })
+  })
+
+  it('a modal reopened over a valid choice, or the preferences modal, changes nothing', () => {
+    accepted = ['necessary', 'personalization']
+    install()
+    const { attune, start } = setup()
+    start()
+    window.dispatchEvent(new CustomEvent('cc:onModalShow', { detail: { modalName: 'consentModal' } }))
+    accepted = undefined
+    window.dispatchEvent(new CustomEvent('cc:onModalShow', { detail: { modalName: 'preferencesModal' } }))
+    window.dispatchEvent(new CustomEvent('cc:onModalShow'))
+    expect(attune.consent.get()).toEqual({ ...NONE, personalization: true, sync: true })
   })
 
   it.each(cases)('chosen on an earlier page, %s → the mapped purposes at start', (_, categories, expected) => {
@@ -182,7 +205,7 @@ describe('cookieconsent', () => {
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/did not load/)])
   })
 
-  it('ignores events after stop and removes all three listeners', () => {
+  it('ignores events after stop and removes its listeners', () => {
     vi.useFakeTimers()
     install()
     const add = vi.spyOn(window, 'addEventListener')
@@ -190,10 +213,12 @@ describe('cookieconsent', () => {
     const { attune, errors, start } = setup()
     const stop = start()
     const added = add.mock.calls.filter(([type]) => String(type).startsWith('cc:'))
-    expect(added.map(([type]) => type).sort()).toEqual(['cc:onChange', 'cc:onConsent', 'cc:onFirstConsent'])
+    expect(added.map(([type]) => type).sort()).toEqual(['cc:onChange', 'cc:onConsent', 'cc:onFirstConsent', 'cc:onModalShow'])
     stop()
     for (const [type, fn] of added) expect(remove).toHaveBeenCalledWith(type, fn)
     choose(['analytics', 'personalization'])
+    accepted = undefined
+    window.dispatchEvent(new CustomEvent('cc:onModalShow', { detail: { modalName: 'consentModal' } }))
     vi.advanceTimersByTime(60_000)
     expect(attune.consent.get()).toEqual(NONE)
     expect(errors).toEqual([])
