@@ -182,7 +182,9 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
   }
   const offConsent = attune.consent.on(follow)
   follow()
+  let destroyed = false
   const destroy = (): Promise<void> => {
+    destroyed = true
     offConsent()
     for (const stop of stops.splice(0)) stop()
     unpaintAll()
@@ -190,7 +192,8 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
     return attune.destroy()
   }
   const command = createCommand({ ...attune, destroy }, report, {
-    extend: (_a, _r, start) => stops.push((start as (...args: unknown[]) => () => void)(attune, endpoint, consentOptions, inner)),
+    // A file that arrives after destroy (a banner adapter, the page chunk) starts nothing.
+    extend: (_a, _r, start) => destroyed || stops.push((start as (...args: unknown[]) => () => void)(attune, endpoint, consentOptions, inner)),
     // identify and reset go to the server's connection, loaded with data-attune-endpoint (see loadChunk.ts).
     ...(chunk && {
       connect: (_a, _r, fn) => chunk.accept(fn as typeof connect),
@@ -224,7 +227,9 @@ const boot = (win: Window, script: HTMLScriptElement | null): void => {
     try {
       consentOptions = JSON.parse(data.attuneConsentOptions ?? 'null') ?? undefined
       if (!TAG_ADAPTERS.includes(adapter)) throw new TypeError(`data-attune-consent must be one of ${TAG_ADAPTERS.join(', ')}; got ${JSON.stringify(adapter)}`)
-      load(`attune-consent-${adapter}.min.js`)
+      const file = `attune-consent-${adapter}.min.js`
+      // Without it the banner's answer is never heard: the shopper stays denied, and the site must know.
+      load(file, (loaded) => loaded || report('network', `${file} did not load from beside the tag: the banner's answer cannot reach attune.`))
     } catch (error) {
       report('bad_call', `The consent banner adapter was not loaded: ${(error as Error).message}.`)
     }

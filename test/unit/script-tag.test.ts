@@ -159,6 +159,27 @@ describe('the script tag loads the files beside it', () => {
     return Promise.resolve(win.attune!('destroy')).then(() => expect(stop).toHaveBeenCalledTimes(1))
   })
 
+  it('an adapter file that arrives after destroy starts nothing', async () => {
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory', 'data-attune-consent': 'consent-mode', src: TAG })
+    bootScriptTag(window)
+    await win.attune!('destroy')
+    const adapter = vi.fn(() => () => {})
+    win.attune!('extend', adapter)
+    expect(adapter).not.toHaveBeenCalled()
+  })
+
+  it("reports an adapter file that did not load: the banner's answer cannot reach attune", () => {
+    installStub()
+    const errors: AttuneError[] = []
+    win.attune!('on', 'error', (e: AttuneError) => errors.push(e))
+    addScript({ 'data-attune-site': 'shop-1', 'data-attune-storage': 'memory', 'data-attune-consent': 'tcf', src: TAG })
+    bootScriptTag(window)
+    const file = document.querySelector<HTMLScriptElement>('script[src$="attune-consent-tcf.min.js"]') as HTMLScriptElement
+    expect(errors).toEqual([])
+    file.dispatchEvent(new Event('error'))
+    expect(errors).toEqual([expect.objectContaining({ code: 'network', message: expect.stringMatching(/attune-consent-tcf\.min\.js did not load.*banner's answer/) })])
+  })
+
   it.each([
     ['an unknown adapter', { 'data-attune-consent': 'banner' }, /data-attune-consent must be one of tcf, consent-mode, onetrust, cookiebot, cookieconsent, gpc; got "banner"/],
     ['options that are not JSON', { 'data-attune-consent': 'tcf', 'data-attune-consent-options': '{vendorId:1}' }, /consent banner adapter was not loaded: .*JSON/],
