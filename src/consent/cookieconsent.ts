@@ -65,26 +65,31 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
   let had = false
   let stopped = false
 
-  const follow = (): void => {
-    if (stopped) return
-    try {
-      const cc = source()
-      const accepted = cc?.acceptedCategory
-      const names = [...new Set(PURPOSES.flatMap((p) => categories[p]))]
-      // Called as a method of CookieConsent, the way its documentation shows.
-      const answers = typeof accepted === 'function' ? names.map((c): unknown => accepted.call(cc, c)) : [0]
-      if (answers.some((a) => typeof a !== 'boolean')) {
-        report('bad_call', "CookieConsent.acceptedCategory() is unreadable; attune's consent is unchanged.")
-        return
+  /** `fn` as a listener that does nothing once stopped and never throws into the page. */
+  const safely =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A): void => {
+      if (stopped) return
+      try {
+        fn(...args)
+      } catch (error) {
+        report('callback', 'Reading CookieConsent failed; attune went on.', error)
       }
-      const yes = PURPOSES.filter(
-        (p) => categories[p].length > 0 && categories[p].every((c) => answers[names.indexOf(c)] === true),
-      )
-      had = applyBanner(consent, yes, had)
-    } catch (error) {
-      report('callback', 'Reading CookieConsent failed; attune went on.', error)
     }
-  }
+
+  const follow = safely(() => {
+    const cc = source()
+    const accepted = cc?.acceptedCategory
+    const names = [...new Set(PURPOSES.flatMap((p) => categories[p]))]
+    // Called as a method of CookieConsent, the way its documentation shows.
+    const answers = typeof accepted === 'function' ? names.map((c): unknown => accepted.call(cc, c)) : [0]
+    if (answers.some((a) => typeof a !== 'boolean')) {
+      report('bad_call', "CookieConsent.acceptedCategory() is unreadable; attune's consent is unchanged.")
+      return
+    }
+    const yes = PURPOSES.filter((p) => categories[p].length > 0 && categories[p].every((c) => answers[names.indexOf(c)] === true))
+    had = applyBanner(consent, yes, had)
+  })
 
   /** `validConsent()`, called as a method of CookieConsent; undefined when there is none. */
   const valid = (): unknown => {
@@ -92,15 +97,9 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
     return typeof cc?.validConsent === 'function' ? cc.validConsent() : undefined
   }
   // The banner asking again. Only its modal says so: before `run()`, validConsent() is false too.
-  const asking = (event: Event): void => {
-    try {
-      if (!stopped && (event as CustomEvent<{ modalName?: unknown } | null>).detail?.modalName === 'consentModal' && valid() === false) {
-        had = applyBanner(consent, [], had)
-      }
-    } catch (error) {
-      report('callback', 'Reading CookieConsent failed; attune went on.', error)
-    }
-  }
+  const asking = safely((event: Event) => {
+    if ((event as CustomEvent<{ modalName?: unknown } | null>).detail?.modalName === 'consentModal' && valid() === false) had = applyBanner(consent, [], had)
+  })
 
   for (const type of EVENTS) win.addEventListener(type, follow)
   win.addEventListener(ASKING, asking)
@@ -109,7 +108,7 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
       report('bad_call', `CookieConsent did not load within ${LOAD_MS / 1000} s; attune's consent is unchanged.`)
     }
   }, LOAD_MS)
-  try {
+  safely(() => {
     // Before the shopper answers, acceptedCategory() reflects no choice.
     const now = valid()
     if (now === true) follow()
@@ -118,9 +117,7 @@ export const cookieconsent: ConsentAdapter<CookieConsentOptions> = (attune, opti
     // Only when attune holds nothing: before `run()` validConsent() is false too, so a remembered
     // grant waits for the modal to show (`asking`) or for the answer.
     else if (now === false && !PURPOSES.some((p) => consent.get?.()[p])) consent.deny()
-  } catch (error) {
-    report('callback', 'Reading CookieConsent failed; attune went on.', error)
-  }
+  })()
 
   return () => {
     stopped = true
