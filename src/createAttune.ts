@@ -1,4 +1,4 @@
-import { createConsent, DENIED, PURPOSES, type Consent, type ConsentState } from './consent'
+import { createConsent, PURPOSES, type Consent, type ConsentState } from './consent'
 import { forgetPaint, type PaintCache } from './dom/paint'
 import { createEmitter } from './lib/emitter'
 import { AttuneError, type Report } from './lib/errors'
@@ -134,8 +134,9 @@ export const createInstance = (options: ResolvedOptions): { attune: Attune; repo
     uuid,
     config: options.profile,
     report,
-    // Another tab deleted everything: it also withdrew consent, which this tab follows.
-    onWiped: () => consent.follow(DENIED),
+    // Another tab deleted the profile, so it lost personalization, which this tab follows. The
+    // rest (a withdrawal) comes as the consent record changes: measurement and sync may remain.
+    onWiped: () => consent.follow({ ...consent.get(), personalization: false }),
   })
   stops.push(profile.stop)
 

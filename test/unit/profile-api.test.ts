@@ -159,4 +159,14 @@ describe('two tabs of one browser', () => {
     await vi.waitFor(() => expect(two.consent.get().personalization).toBe(false))
     expect(await indexedDB.databases()).toEqual([])
   })
+
+  it('when one denies personalization alone, the other loses its profile but keeps measurement and sync', async () => {
+    const one = await start()
+    const two = await start()
+    one.consent.deny('personalization')
+    await vi.waitFor(() => expect(two.consent.get().personalization).toBe(false))
+    // Given a moment for anything else the wipe's message might bring.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(two.consent.get()).toEqual({ personalization: false, measurement: true, sync: true })
+  })
 })
