@@ -1,3 +1,4 @@
+import type { ConsentState } from './consent'
 import type { Attune } from './createAttune'
 import { internals } from './internals'
 import { campaignFrom } from './page/utm'
@@ -17,6 +18,9 @@ export const autoTrack = (attune: Attune): (() => void) => {
   const inner = internals.get(attune)
   if (inner) {
     const sessions = createSessions(attune.site, inner.remember, inner.uuid)
+    const forgetUnlessGranted = (state: ConsentState): void => {
+      if (!state.personalization && !state.measurement && !state.sync) sessions.forget()
+    }
     stops.push(
       inner.enrich((event) => {
         const session = sessions.touch(event.ts)
@@ -26,10 +30,10 @@ export const autoTrack = (attune: Attune): (() => void) => {
         return { id: inner.uuid(), name: 'session_started', props, ts: event.ts, session: session.id }
       }),
       // The session goes with the last purpose.
-      attune.consent.on((state) => {
-        if (!state.personalization && !state.measurement && !state.sync) sessions.forget()
-      }),
+      attune.consent.on(forgetUnlessGranted),
     )
+    // Gone before this ran (a withdrawal the page queued before the tag's page chunk came): forget it now.
+    forgetUnlessGranted(attune.consent.get())
   }
   if (typeof window !== 'undefined') stops.push(watchPage(window, { page: () => attune.page(), track: attune.track }))
   return () => {

@@ -30,9 +30,17 @@ export interface SyncHandle {
  * `measurement` consent it sends events, reliably and once in effect (createSync.ts); with
  * `sync` consent it keeps the profile the same on every device of the shopper
  * (createProfileSync.ts). Withdrawing either asks the server to erase the visitor — now, or
- * from a later page if this one is offline. `backlog`: events allowed before it was connected.
+ * from a later page if this one is offline. `backlog`: events allowed before it was connected;
+ * `owed`: measurement or sync was taken back before then, so the erasure is asked for now.
  */
-export const connect = (attune: Attune, inner: Internals, endpoint: string, send?: typeof fetch, backlog: readonly TrackedEvent[] = []): SyncHandle => {
+export const connect = (
+  attune: Attune,
+  inner: Internals,
+  endpoint: string,
+  send?: typeof fetch,
+  backlog: readonly TrackedEvent[] = [],
+  owed?: boolean,
+): SyncHandle => {
   const shared = {
     site: attune.site,
     endpoint,
@@ -50,6 +58,7 @@ export const connect = (attune: Attune, inner: Internals, endpoint: string, send
   // Events allowed before this code was connected (the script tag loads it after consent).
   for (const event of backlog) events.enqueue(event)
   let before = attune.consent.get()
+  if (owed) events.erase(!before.personalization)
   const stops = [
     attune.on('track', (event) => {
       if (attune.consent.get().measurement) events.enqueue(event)

@@ -41,16 +41,21 @@ export const loadSyncChunk = (attune: Attune, tagSrc: string, endpoint: string):
     requested = true
     loadBeside(tagSrc, SYNC_CHUNK)
   }
+  // Measurement or sync taken back before the chunk connected (say, a withdrawal the page queued):
+  // the chunk did not hear it, and owes the server an erasure once it does connect.
+  let owed = false
+  let was = attune.consent.get()
   const off = attune.consent.on((state) => {
-    if (state.measurement || state.sync) load()
+    owed ||= !handle && ((was.measurement && !state.measurement) || (was.sync && !state.sync))
+    was = state
+    if (owed || state.measurement || state.sync) load()
   })
-  const { measurement, sync } = attune.consent.get()
-  if (measurement || sync || localStore()?.getItem(`attune:erase:${attune.site}`)) load()
+  if (was.measurement || was.sync || localStore()?.getItem(`attune:erase:${attune.site}`)) load()
   return {
     accept(fn) {
       const inner = internals.get(attune)
       if (stopped || handle || !inner) return
-      handle = fn(attune, inner, endpoint, undefined, backlog)
+      handle = fn(attune, inner, endpoint, undefined, backlog, owed)
       backlog = []
       offTrack()
       for (const use of uses.splice(0)) use(handle)

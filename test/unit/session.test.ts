@@ -77,4 +77,12 @@ describe('sessions (attune/auto)', () => {
     a.consent.withdraw()
     expect(localStorage.length).toBe(0)
   })
+
+  it('are forgotten when consent was taken back before automatic tracking started (the tag starts it with its page chunk)', () => {
+    localStorage.setItem('attune:session:shop-1', JSON.stringify({ id: 'old-session', last: t }))
+    const a = createAttune({ site: 'shop-1', now: () => t })
+    instances.push(a)
+    stops.push(autoTrack(a))
+    expect(localStorage.getItem('attune:session:shop-1')).toBeNull()
+  })
 })

@@ -52,7 +52,25 @@ describe('the script tag with data-attune-endpoint', () => {
     const connect = vi.fn(() => ({ flush: vi.fn(), sync: vi.fn(), identify: vi.fn(), reset: vi.fn(), stop: vi.fn() }))
     attune('consent', 'grant')
     attune('connect', connect)
-    expect(connect).toHaveBeenCalledWith(expect.objectContaining({ site: 'shop-1' }), expect.objectContaining({ remember: true }), 'https://p.example.com', undefined, expect.any(Array))
+    expect(connect).toHaveBeenCalledWith(expect.objectContaining({ site: 'shop-1' }), expect.objectContaining({ remember: true }), 'https://p.example.com', undefined, expect.any(Array), false)
+  })
+
+  it('connects owing an erasure when measurement or sync was taken back before it loaded (a withdrawal the page queued)', () => {
+    const attune = boot()
+    attune('consent', 'grant')
+    attune('consent', 'withdraw')
+    const connect = vi.fn((..._args: unknown[]) => ({ flush: vi.fn(), sync: vi.fn(), identify: vi.fn(), reset: vi.fn(), stop: vi.fn() }))
+    attune('connect', connect)
+    expect(connect.mock.calls[0]![5]).toBe(true)
+  })
+
+  it('owes nothing when only personalization was taken back', () => {
+    const attune = boot()
+    attune('consent', 'grant')
+    attune('consent', 'deny', ['personalization'])
+    const connect = vi.fn((..._args: unknown[]) => ({ flush: vi.fn(), sync: vi.fn(), identify: vi.fn(), reset: vi.fn(), stop: vi.fn() }))
+    attune('connect', connect)
+    expect(connect.mock.calls[0]![5]).toBe(false)
   })
 
   it('hands the connected code every event allowed while it loaded, the replayed ones included', () => {

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import { createKeyValue } from '../../../src/storage/createKeyValue'
+import { internals } from '../../../src/internals'
+import { connect } from '../../../src/sync/connect'
 import { sync, type SyncHandle } from '../../../src/sync/index'
 import type { Outbox } from '../../../src/sync/outbox'
 import { freshIndexedDb } from '../fresh'
@@ -275,6 +277,20 @@ describe('attune/sync', () => {
     await vi.waitFor(() => expect(calls).toHaveLength(2))
     expect(calls[1]!.url).toBe(`${ENDPOINT}/v1/profile?site=shop-1&visitor=${calls[0]!.body.visitor}`)
     expect(calls[1]!.init).toMatchObject({ method: 'DELETE', headers: { authorization: 'Bearer tok-1' }, keepalive: true })
+  })
+
+  it('connected owing an erasure (consent taken back before it loaded), asks the server to erase the stored visitor at once', async () => {
+    localStorage.setItem('attune:visitor:shop-1', JSON.stringify({ id: 'v-1', token: 'tok-1' }))
+    const a = createAttune({ site: 'shop-1' })
+    attunes.push(a)
+    a.consent.grant()
+    a.consent.withdraw()
+    answers.push(answer(204))
+    handles.push(connect(a, internals.get(a)!, ENDPOINT, fakeFetch as unknown as typeof fetch, [], true))
+    await vi.waitFor(() => expect(calls).toHaveLength(1))
+    expect(calls[0]!.url).toBe(`${ENDPOINT}/v1/profile?site=shop-1&visitor=v-1`)
+    expect(calls[0]!.init).toMatchObject({ method: 'DELETE', headers: { authorization: 'Bearer tok-1' } })
+    expect(localStorage.getItem('attune:visitor:shop-1')).toBeNull()
   })
 
   it('asks again from a later page when the erase request could not be sent, exactly until it succeeds', async () => {
