@@ -1,7 +1,7 @@
 import type { Attune } from './createAttune'
 import { decide as decideSlot } from './decide/decide'
 import { explain as sentence } from './decide/explain'
-import { loadConfig } from './decide/loadConfig'
+import { loadConfig, usable } from './decide/loadConfig'
 import type { Decision, Explanation, Facts, Reason, SiteConfig } from './decide/model'
 import { build, clean } from './dom/nodes'
 import { LOADING, REVEAL_MS, SHOWN, SLOT, slotsIn } from './dom/markup'
@@ -14,7 +14,10 @@ import { assignExperiment } from './profile/fold'
 
 /** Options of {@link personalize}. */
 export interface PersonalizeOptions {
-  /** The site config. Without it, and with an `endpoint`, it is loaded from the server. */
+  /**
+   * The site config. Without it, and with an `endpoint`, it is loaded from the server. A malformed
+   * one is reported (code `config`) and ignored.
+   */
   config?: SiteConfig
   /** The reference server, to load the site config from (`GET /v1/sites/:site/config`). */
   endpoint?: string
@@ -104,7 +107,7 @@ export const personalize = (attune: Attune, options: PersonalizeOptions = {}): P
   if (!(revealTimeoutMs >= 0 && revealTimeoutMs <= 60_000)) {
     throw new TypeError(`attune: personalize(attune, { revealTimeoutMs }) must be a number of milliseconds from 0 to 60000; got ${String(revealTimeoutMs)}.`)
   }
-  return createPersonalizer(attune, inner, { ...options, endpoint, fetch, revealTimeoutMs })
+  return createPersonalizer(attune, inner, { ...options, config: usable(options.config, inner.report), endpoint, fetch, revealTimeoutMs })
 }
 
 /**

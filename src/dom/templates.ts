@@ -16,12 +16,12 @@ export const templateOf = (doc: Document, slot: string, id: string): HTMLTemplat
   templates(doc).find((t) => t.dataset.attuneVariant === slot && t.dataset.attuneId === id)
 
 /**
- * The site config with the page's variant templates added. A template becomes a variant of its
- * slot, with `data-attune-tags` (space- or comma-separated `dimension:value`),
- * `data-attune-audience` and `data-attune-weight`; when the config already lists its id, the
- * config's fields win and the template's fill the gaps. A template with a malformed slot or id,
- * or naming an audience the config lacks, is left out and its problem returned, so one bad
- * template never costs the others.
+ * The site config, one `checkConfig` accepted (an unchecked one can throw here), with the page's
+ * variant templates added. A template becomes a variant of its slot, with `data-attune-tags`
+ * (space- or comma-separated `dimension:value`), `data-attune-audience` and `data-attune-weight`;
+ * when the config already lists its id, the config's fields win and the template's fill the gaps.
+ * A template with a malformed slot or id, or naming an audience the config lacks, is left out and
+ * its problem returned, so one bad template never costs the others.
  */
 export const withTemplates = (config: SiteConfig, doc: Document): { config: SiteConfig; problems: string[] } => {
   const variants: Record<string, Variant[]> = { ...config.variants }

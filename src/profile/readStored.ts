@@ -2,7 +2,8 @@ import { emptyEntry, PROFILE_SCHEMA, type DeviceEntry, type Profile } from './mo
 
 type Rec = Record<string, unknown>
 
-const isRecord = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x)
+/** A plain object: not null, not an array. */
+export const isRecord = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x)
 
 const MAPS = ['counters', 'affinities', 'traits', 'interests', 'experiments'] as const
 

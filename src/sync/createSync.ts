@@ -4,7 +4,7 @@ import type { Report } from '../lib/errors'
 import type { KeyValue } from '../storage/createKeyValue'
 import type { TrackedEvent } from '../track'
 import type { Visitors } from './createVisitors'
-import { addToOutbox, emptyOutbox, MAX_BATCH_EVENTS, nextBatch, settleOutbox, type Outbox } from './outbox'
+import { addToOutbox, emptyOutbox, isOutbox, MAX_BATCH_EVENTS, nextBatch, settleOutbox, type Outbox } from './outbox'
 
 /** Options of {@link createSync}. */
 export interface SyncOptions {
@@ -81,11 +81,17 @@ export const createSync = (options: SyncOptions): Sync => {
     kv = undefined
     report('storage', 'IndexedDB failed; events wait in memory for this page.', error)
   }
+  /** The stored outbox; this tab's copy when there is none, or when it cannot be read (then discarded and reported). */
+  const readable = (old: unknown): Outbox => {
+    if (isOutbox(old)) return old
+    if (old !== undefined) report('storage', 'Discarded an unreadable stored outbox.')
+    return outbox
+  }
   /** Read-modify-write the outbox in storage (or memory once storage failed). */
   const change = (fn: (old: Outbox) => Outbox): Promise<Outbox> => {
     const inMemory = () => (outbox = fn(outbox))
     return kv
-      ? kv.update<Outbox>('outbox', (old) => fn(old ?? outbox)).then(
+      ? kv.update<Outbox>('outbox', (old) => fn(readable(old))).then(
           (value) => (outbox = value),
           (error: unknown) => (degrade(error), inMemory()),
         )

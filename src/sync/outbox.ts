@@ -1,3 +1,4 @@
+import { isRecord } from '../profile/readStored'
 import type { TrackedEvent } from '../track'
 
 /** Events waiting for the server, and what had to be dropped on the way (by reason). Persisted: never minified. */
@@ -23,6 +24,26 @@ export const MAX_BATCH_EVENTS = 500
 
 /** An empty outbox. */
 export const emptyOutbox = (): Outbox => ({ events: [], dropped: {} })
+
+/**
+ * Whether `x`, read back from storage, is an outbox the functions here and a send can take:
+ * events with an id, a name, props and a time, counts for drops, and JSON throughout (IndexedDB
+ * also holds BigInts and cycles, on which every send would throw). Pure.
+ */
+export const isOutbox = (x: unknown): x is Outbox => {
+  try {
+    JSON.stringify(x)
+  } catch {
+    return false
+  }
+  return (
+    isRecord(x) &&
+    Array.isArray(x.events) &&
+    x.events.every((e) => isRecord(e) && typeof e.id == 'string' && typeof e.name == 'string' && isRecord(e.props) && typeof e.ts == 'number') &&
+    isRecord(x.dropped) &&
+    Object.values(x.dropped).every(Number.isSafeInteger)
+  )
+}
 
 const count = (dropped: Record<string, number>, reason: string, n: number): void => {
   if (n > 0) dropped[reason] = (dropped[reason] ?? 0) + n

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import { personalize, type Personalizer } from '../../../src/personalize'
 import type { SiteConfig } from '../../../src/decide/model'
+import { createKeyValue } from '../../../src/storage/createKeyValue'
 import { freshIndexedDb } from '../fresh'
 
 const PAGE = `
@@ -205,14 +206,14 @@ describe('personalize: decisions from the config', () => {
     }
   })
 
-  it('keeps default content and reports a malformed config', async () => {
+  it('ignores a malformed config, says why once, and decides from the page’s templates alone', async () => {
     const a = await shopper('running')
     const p = start(a, { config: { audiences: [{ id: 'x', condition: { fact: 'page.path', op: 'regex' as never, value: '.*' } }] } })
     p.apply()
     await settled()
-    expect(hero().innerHTML).toBe('<h2>Welcome</h2>')
-    expect(p.decide('hero').reason).toEqual({ kind: 'default', why: 'invalid-config' })
-    expect(errors.some((e) => e.code === 'config' && /bad condition/.test(e.message))).toBe(true)
+    expect(hero().innerHTML).toBe('<h2>Running week</h2>')
+    expect(p.decide('hero').reason).toMatchObject({ kind: 'affinity', tag: 'category:running' })
+    expect(errors.filter((e) => e.code === 'config' && /malformed site config \(audience x: bad condition\)/.test(e.message))).toHaveLength(1)
   })
 
   it('never half-applies a variant whose edit target is missing', async () => {
@@ -267,6 +268,127 @@ describe('personalize: the config from the server', () => {
     await settled()
     expect(hero().innerHTML).toBe('<h2>Running week</h2>')
     expect(errors.some((e) => e.code === 'network' && /site config/.test(e.message))).toBe(true)
+  })
+})
+
+describe('personalize: a malformed config, from wherever it comes', () => {
+  // Any JSON value, at any level, as JSON text (`audiences: 5` while a template names an
+  // audience, as the page here does); the deep nesting has more levels than a config may hold values.
+  const DEEP = 30_000
+  const MALFORMED: Array<[string, string]> = [
+    ['null', null],
+    ['a string', 'x'],
+    ['a number', 5],
+    ['an array', [{ variants: {} }]],
+    ['a slot that lists null', { variants: { hero: [null] } }],
+    ['a slot that is a string', { variants: { hero: 'x' } }],
+    ['variants that are an array', { variants: [{ id: 'running' }] }],
+    ['variants that are a string', { variants: 'hero' }],
+    ['audiences that are a number', { audiences: 5 }],
+    ['audiences that list null', { audiences: [null] }],
+    ['an audience without a condition', { audiences: [{ id: 'big-spenders' }] }],
+    ['a variant naming an unknown audience', { variants: { hero: [{ id: 'running', audience: 'nobody' }] } }],
+    ['a variant without an id', { variants: { hero: [{ tags: ['category:running'] }] } }],
+    ['tags that are not strings', { variants: { hero: [{ id: 'running', tags: [null] }] } }],
+    ['content that is not nodes', { variants: { hero: [{ id: 'running', content: { tag: 'h2' } }] } }],
+    ['experiments that list null', { experiments: [null] }],
+    ['an experiment on a missing slot', { experiments: [{ key: 'k', slot: 'nope', variants: ['running'] }] }],
+    ['goals that are a number', { goals: 5 }],
+    ['goals that are a string', { goals: 'order_completed' }],
+    ['a huge threshold', { affinityThreshold: 1e300 }],
+    ['a huge string', { variants: { hero: [{ id: 'running', tags: ['x'.repeat(100_000)] }] } }],
+    ['a huge list', { goals: Array.from({ length: 50_000 }, (_, i) => `g${i}`) }],
+  ].map(([name, value]) => [name as string, JSON.stringify(value)])
+  MALFORMED.push(['a deep nesting', `{"extra":${'{"a":'.repeat(DEEP)}1${'}'.repeat(DEEP + 1)}`])
+  // Without a config, the page's templates still decide: a running shopper sees the running hero,
+  // and the VIP banner (whose audience no config defines) keeps its default content.
+  const expectNoConfig = (p: Personalizer) => {
+    expect(hero().innerHTML).toBe('<h2>Running week</h2>')
+    expect(p.decide('hero')).toMatchObject({ variant: 'running', reason: { kind: 'affinity' } })
+    expect(document.querySelector('[data-attune-slot="banner"]')!.innerHTML).toBe('<p>Free returns</p>')
+  }
+  const refused = () => errors.filter((e) => e.code === 'config' && /^Ignored a malformed site config \(.+\)\.$/.test(e.message))
+
+  /** A granted, loaded running shopper whose profile lives in IndexedDB, where the config is kept too. */
+  const stored = async (): Promise<Attune> => {
+    const a = createAttune({ site: 'shop-1' })
+    a.on('error', (e) => errors.push(e))
+    instances.push(a)
+    a.consent.grant()
+    await ready(a)
+    for (let i = 0; i < 3; i++) a.track('product_viewed', { id: `p${i}`, category: 'running' })
+    return a
+  }
+  const keep = async (value: unknown) => {
+    const kv = createKeyValue('attune-shop-1')
+    await kv.update('config', () => value)
+    kv.close()
+  }
+  const good: SiteConfig = { variants: { hero: [{ id: 'sale', tags: ['category:running'], content: ['Sale!'] }] } }
+  const serve = (json: string) =>
+    vi.fn(async (_url: RequestInfo | URL, init?: RequestInit) =>
+      (init?.headers as Record<string, string>)['If-None-Match'] === '"v1"'
+        ? new Response(null, { status: 304 })
+        : new Response(json, { headers: { ETag: '"v1"', 'Content-Type': 'application/json' } }),
+    )
+
+  it.each(MALFORMED)('given in code (%s): reported once, then slots show what they would without a config', async (_n, json) => {
+    const a = await shopper('running')
+    const p = start(a, { config: JSON.parse(json) as SiteConfig })
+    p.apply()
+    await settled()
+    expectNoConfig(p)
+    expect(refused()).toHaveLength(1)
+  })
+
+  it.each(MALFORMED)('served by the endpoint (%s): reported once, never kept, and slots show what they would without a config', async (_n, json) => {
+    const a = await stored()
+    const p = start(a, { endpoint: 'https://p.example.com', fetch: serve(json) })
+    p.apply()
+    await settled()
+    expectNoConfig(p)
+    expect(refused()).toHaveLength(1)
+    expect(await createKeyValue('attune-shop-1').get('config')).toBeUndefined()
+  })
+
+  // fake-indexeddb clones values recursively: it cannot hold the deep nesting.
+  it.each(MALFORMED.filter(([name]) => name != 'a deep nesting'))('kept in IndexedDB (%s): reported once, and asked for afresh, without its ETag', async (_n, json) => {
+    await keep({ etag: '"v1"', config: JSON.parse(json) })
+    const a = await stored()
+    const fetch = serve(JSON.stringify(good))
+    start(a, { endpoint: 'https://p.example.com', fetch }).apply()
+    await settled()
+    expect(hero().innerHTML).toBe('Sale!')
+    expect(fetch.mock.calls[0]![1]!.headers).toEqual({})
+    expect(refused()).toHaveLength(1)
+    await vi.waitFor(async () => expect(await createKeyValue('attune-shop-1').get('config')).toEqual({ etag: '"v1"', config: good }))
+  })
+
+  it.each([
+    ['a string', 'x'],
+    ['null', null],
+    ['a number', 5],
+    ['an array', []],
+    ['an object without a config', { etag: '"v1"' }],
+  ])('kept in IndexedDB as a record that is %s: the config is asked for afresh', async (_n, record) => {
+    await keep(record)
+    const a = await stored()
+    const fetch = serve(JSON.stringify(good))
+    start(a, { endpoint: 'https://p.example.com', fetch }).apply()
+    await settled()
+    expect(hero().innerHTML).toBe('Sale!')
+    expect(fetch.mock.calls[0]![1]!.headers).toEqual({})
+  })
+
+  it('served by the endpoint while a good copy is kept: the kept copy stays in use', async () => {
+    await keep({ etag: '"v0"', config: good })
+    const a = await stored()
+    const fetch = serve('{"variants":{"hero":[null]}}')
+    start(a, { endpoint: 'https://p.example.com', fetch }).apply()
+    await settled()
+    expect(hero().innerHTML).toBe('Sale!')
+    await vi.waitFor(() => expect(refused()).toHaveLength(1))
+    expect(await createKeyValue('attune-shop-1').get('config')).toEqual({ etag: '"v0"', config: good })
   })
 })
 

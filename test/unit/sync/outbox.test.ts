@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   addToOutbox,
   emptyOutbox,
+  isOutbox,
   MAX_BATCH_BYTES,
   MAX_BATCH_EVENTS,
   MAX_OUTBOX_AGE_MS,
@@ -92,5 +93,40 @@ describe('settleOutbox', () => {
   it('counts a batch refused for good under its reason', () => {
     const box = { events: many(3), dropped: {} }
     expect(settleOutbox(box, ['e00000', 'e00001'], {}, 'status_400')).toEqual({ events: [event(2)], dropped: { status_400: 2 } })
+  })
+})
+
+describe('isOutbox', () => {
+  const cyclic: Record<string, unknown> = { events: [], dropped: {} }
+  cyclic.self = cyclic
+
+  it.each([
+    ['an empty outbox', emptyOutbox()],
+    ['events and drop counts', addToOutbox({ events: many(3), dropped: { overflow: 2 } }, [event(9)], 1_000_000)],
+  ])('takes what attune writes: %s', (_n, box) => {
+    expect(isOutbox(box)).toBe(true)
+  })
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', 'x'],
+    ['a number', 5],
+    ['an array', many(1)],
+    ['an object without events', { dropped: {} }],
+    ['events that are not an array', { events: 'x', dropped: {} }],
+    ['events that list null', { events: [null], dropped: {} }],
+    ['events that list a string', { events: ['x'], dropped: {} }],
+    ['an event without an id', { events: [{ name: 'tick', props: {}, ts: 1 }], dropped: {} }],
+    ['an event without a name', { events: [{ id: 'e1', props: {}, ts: 1 }], dropped: {} }],
+    ['an event whose props are null', { events: [{ ...event(1), props: null }], dropped: {} }],
+    ['an event whose time is a string', { events: [{ ...event(1), ts: '1' }], dropped: {} }],
+    ['no drop counts', { events: [] }],
+    ['drop counts that are an array', { events: [], dropped: [1] }],
+    ['a drop count that is not a whole number', { events: [], dropped: { overflow: 1.5 } }],
+    ['a BigInt, which JSON cannot hold', { events: [event(1, 1, { n: 1n })], dropped: {} }],
+    ['a cycle', cyclic],
+  ])('refuses %s', (_n, value) => {
+    expect(isOutbox(value)).toBe(false)
   })
 })
