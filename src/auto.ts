@@ -34,6 +34,10 @@ export const autoTrack = (attune: Attune): (() => void) => {
     )
     // Gone before this ran (a withdrawal the page queued before the tag's page chunk came): forget it now.
     forgetUnlessGranted(attune.consent.get())
+    inner.forgetSession = sessions.forget
+    stops.push(() => {
+      if (inner.forgetSession === sessions.forget) delete inner.forgetSession
+    })
   }
   if (typeof window !== 'undefined') stops.push(watchPage(window, { page: () => attune.page(), track: attune.track }))
   return () => {

@@ -22,8 +22,10 @@ export interface Internals {
    * first (a `session_started`). One at a time; returns `off`.
    */
   enrich(fn: (event: TrackedEvent) => TrackedEvent | undefined): () => void
+  /** Set by `attune/auto`: forget the current session, so the next event starts a new one (`reset()`). */
+  forgetSession?: () => void
   /** The profile store, for `attune/sync` and `attune/personalize`. */
-  profile: Pick<ProfileStore, 'own' | 'rewrite' | 'onWrite' | 'change'>
+  profile: Pick<ProfileStore, 'own' | 'rewrite' | 'renew' | 'onWrite' | 'change'>
   /** Has the shopper (or the site's default) decided consent yet? Undecided may still become a grant. */
   decided(): boolean
   /** Emit an instance event from a feature (`decision`, `exposure`). */

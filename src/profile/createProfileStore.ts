@@ -36,6 +36,8 @@ export interface ProfileStore {
   own(): { device: string; entry: DeviceEntry } | undefined
   /** Replace the stored profile by `fn(stored)` in one transaction (merging in other devices' entries). */
   rewrite(fn: (stored: Profile) => Profile): Promise<void>
+  /** Start over as a new device: a new device id, an empty profile (`reset()`, a new visitor). */
+  renew(): Promise<void>
   /** Called after this device's entry was written; one listener, returns `off`. */
   onWrite(fn: () => void): () => void
   /** Delete the database, forget everything, and tell the other tabs. */
@@ -191,6 +193,9 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
     )
   }
 
+  const rewrite = (fn: (profile: Profile) => Profile): Promise<void> => (later ? after(() => save(fn)) : save(fn))
+  const newDevice = (): DeviceRecord => ({ schema: 1, device: options.uuid(), created: options.now() })
+
   const schedule = (change: Change): void => {
     const first = pending.length === 0
     pending.push(change)
@@ -245,8 +250,7 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
   return {
     start: () => {
       if (starting) return starting
-      const fresh = (old?: DeviceRecord): DeviceRecord =>
-        old?.schema === 1 && typeof old.device === 'string' ? old : { schema: 1, device: options.uuid(), created: options.now() }
+      const fresh = (old?: DeviceRecord): DeviceRecord => (old?.schema === 1 && typeof old.device === 'string' ? old : newDevice())
       const store = kv
       // Decisions wait for this load (the `ready` event), so it takes one round of read-only
       // transactions, side by side: the device record and the profile. Only a first visit writes
@@ -286,7 +290,14 @@ export const createProfileStore = (options: ProfileStoreOptions): ProfileStore =
       const entry = device && current().devices[device.device]
       return entry && device ? { device: device.device, entry } : undefined
     },
-    rewrite: (fn) => (later ? after(() => save(fn)) : save(fn)),
+    rewrite,
+    renew: () => {
+      // A new visitor shares nothing with the last one the server knew, not even this device's id.
+      const next = newDevice()
+      if (device) device = next
+      void kv?.update('device', () => next).catch(() => {})
+      return rewrite(emptyProfile)
+    },
     onWrite: (fn) => {
       written = fn
       return () => {

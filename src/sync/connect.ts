@@ -2,7 +2,6 @@ import type { Attune } from '../createAttune'
 import type { Internals } from '../internals'
 import type { TrackedEvent } from '../track'
 import { forgetPaint } from '../dom/paint'
-import { emptyProfile } from '../profile/model'
 import { createProfileSync } from './createProfileSync'
 import { createSync } from './createSync'
 import { createVisitors } from './createVisitors'
@@ -84,8 +83,10 @@ export const connect = (
       // The kept decisions the paint snippet paints were this visitor's (dom/paint.ts): gone at once, whatever follows.
       forgetPaint(attune.site)
       await events.flush()
+      // The new visitor shares nothing with the last: not its session, nor this device's id.
       shared.visitors.forget()
-      await inner.profile.rewrite(emptyProfile)
+      inner.forgetSession?.()
+      await inner.profile.renew()
     },
     stop: () => {
       for (const stop of stops.splice(0)) stop()

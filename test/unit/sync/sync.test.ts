@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { autoTrack } from '../../../src/auto'
 import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import { createKeyValue } from '../../../src/storage/createKeyValue'
 import { internals } from '../../../src/internals'
@@ -19,6 +20,7 @@ let answers: Array<Response | Error>
 let attunes: Attune[]
 let handles: SyncHandle[]
 let errors: AttuneError[]
+const stops: Array<() => void> = []
 
 /** A scripted server: each request takes the next answer (200 with a token by default). */
 const fakeFetch = vi.fn(async (url: string, init: RequestInit = {}) => {
@@ -52,6 +54,7 @@ beforeEach(() => {
 })
 afterEach(async () => {
   vi.useRealTimers()
+  for (const stop of stops.splice(0)) stop()
   for (const h of handles) h.stop()
   await Promise.all(attunes.map((a) => a.destroy()))
   localStorage.clear()
@@ -323,6 +326,28 @@ describe('attune/sync', () => {
     a.track('two')
     await handle.flush()
     expect(calls.at(-1)!.body.visitor).not.toBe(before)
+  })
+
+  it('reset() leaves the new visitor nothing the server could link to the last: a new session and a new device id', async () => {
+    const { a, handle } = await start(['personalization', 'measurement', 'sync'], 'indexeddb')
+    stops.push(autoTrack(a))
+    a.track('one')
+    await handle.flush()
+    const events = () => calls.filter((c) => c.url.endsWith('/v1/collect')).flatMap((c) => c.body.events as Array<{ name: string; session?: string }>)
+    const session = events().find((e) => e.name === 'one')!.session
+    const device = (await a.profile.export()).device!.device
+    expect(session).toEqual(expect.any(String))
+    await handle.reset()
+    a.track('two')
+    await handle.flush()
+    expect(events().find((e) => e.name === 'two')!.session).not.toBe(session)
+    const renewed = (await a.profile.export()).device!.device
+    expect(renewed).not.toBe(device)
+    expect((await createKeyValue('attune-shop-1').get<{ device: string }>('device'))?.device).toBe(renewed)
+    await handle.sync()
+    const put = calls.filter((c) => c.init.method === 'PUT').at(-1)
+    expect(put).toBeDefined()
+    expect(JSON.stringify(put!.body)).not.toContain(device)
   })
 
   it('never sends the same event twice once acknowledged, across flushes', async () => {
