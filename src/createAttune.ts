@@ -49,6 +49,13 @@ export interface AttuneExport {
    * first frame, slot → `[variant id, the template's HTML]` (dom/paint.ts).
    */
   painted?: PaintCache
+  /**
+   * With `attune/sync` connected (the script tag's `data-attune-endpoint`): who this browser is to
+   * the server — its visitor id; the bearer token, a credential, stays out of the file — and the
+   * events stored here that the server has not acknowledged yet.
+   */
+  visitor?: string
+  pending?: TrackedEvent[]
 }
 
 /** The shopper's profile on this device. */

@@ -54,6 +54,11 @@ export const connect = (
   // How the shopper's export reaches the server as this visitor (exportEverything.ts). It stays
   // after stop(): what the server holds is still theirs to download.
   inner.server = shared
+  // What this connection keeps in the browser is the shopper's too: their export holds it.
+  const exportLocal = attune.profile.export
+  const exportAll = (): ReturnType<typeof exportLocal> =>
+    exportLocal().then(async (data) => ({ ...data, visitor: shared.visitors.known()?.id, pending: await events.pending() }))
+  attune.profile.export = exportAll
   // Events allowed before this code was connected (the script tag loads it after consent).
   for (const event of backlog) events.enqueue(event)
   let before = attune.consent.get()
@@ -74,6 +79,9 @@ export const connect = (
     }),
     events.stop,
     profiles.stop,
+    () => {
+      if (attune.profile.export === exportAll) attune.profile.export = exportLocal
+    },
   ]
   return {
     flush: events.flush,

@@ -37,6 +37,8 @@ export interface Sync {
    * emptied outbox must not be written back into it.
    */
   erase(wiped?: boolean): void
+  /** The events stored and not acknowledged yet, oldest first, with those still being stored. */
+  pending(): Promise<TrackedEvent[]>
   /** Remove listeners and timers. */
   stop(): void
 }
@@ -233,6 +235,7 @@ export const createSync = (options: SyncOptions): Sync => {
       } else if (!timer) schedule(1000)
     },
     flush,
+    pending: () => (kv ? kv.get<unknown>('outbox').then(readable, () => outbox) : Promise.resolve(outbox)).then((o) => [...o.events, ...adding]),
     erase(wiped) {
       const me = visitors.forget()
       adding = []

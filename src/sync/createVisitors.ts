@@ -14,6 +14,8 @@ export interface Visitors {
   current(): Visitor
   /** Keep the token the server minted for visitor `id` (ignored if the visitor changed since). */
   setToken(id: string, token: string): void
+  /** The current visitor if there is one, without making one. */
+  known(): Visitor | undefined
   /** Forget the current visitor (the next `current()` is a new one); returns it. */
   forget(): Visitor | undefined
   /** Visitors whose erasure the server has not confirmed yet. */
@@ -60,6 +62,7 @@ export const createVisitors = (site: string, remember: boolean, uuid: () => stri
     setToken(id, token) {
       if (load<Visitor>(visitorKey)?.id === id) save(visitorKey, { id, token })
     },
+    known: () => load<Visitor>(visitorKey),
     forget() {
       const who = load<Visitor>(visitorKey)
       save(visitorKey, undefined)

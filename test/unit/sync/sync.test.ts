@@ -350,6 +350,24 @@ describe('attune/sync', () => {
     expect(JSON.stringify(put!.body)).not.toContain(device)
   })
 
+  it("the shopper's export holds the visitor id and the events not acknowledged yet, and never the token", async () => {
+    const { a, handle } = await start(['personalization', 'measurement'], 'indexeddb')
+    a.track('sent')
+    await handle.flush()
+    const visitor = calls[0]!.body.visitor
+    answers.push(answer(503))
+    a.track('order_completed', { order_id: 'o-77' })
+    await handle.flush()
+    a.track('still_storing')
+    const data = await a.profile.export()
+    expect(data.visitor).toBe(visitor)
+    expect(data.pending?.map((e) => e.name)).toEqual(['order_completed', 'still_storing'])
+    expect(data.pending?.[0]?.props).toEqual({ order_id: 'o-77' })
+    expect(JSON.stringify(data)).not.toContain('tok-1')
+    handle.stop()
+    expect((await a.profile.export()).visitor).toBeUndefined()
+  })
+
   it('never sends the same event twice once acknowledged, across flushes', async () => {
     const { a, handle } = await start()
     for (let i = 0; i < 5; i++) a.track(`e${i}`)
