@@ -6,6 +6,7 @@ import { createDb } from './db/createDb'
 import { migrate } from './db/migrations'
 import { seedConfig, upsertSite } from './db/sites'
 import { adminGuard } from './lib/adminGuard'
+import { allowedMethods } from './lib/allowedMethods'
 import { allowOriginOn } from './lib/cors'
 import { fail } from './lib/fail'
 import { createMetrics } from './lib/metrics'
@@ -130,7 +131,15 @@ export const createServer = async (options: ServerOptions): Promise<AttuneServer
   app.route('/', insightsRoute(deps))
   app.route('/', dashboardRoute(deps))
   app.route('/', previewRoute(deps))
-  app.notFound((c) => fail(c, deps.metrics, 404, 'not_found', 'no_route'))
+  let allowed: ((path: string) => string[]) | undefined
+  app.notFound((c) => {
+    allowed ??= allowedMethods(app)
+    const methods = allowed(c.req.path)
+    // A known path asked with another method (not a route of this method that found nothing).
+    if (methods.length === 0 || methods.includes(c.req.method)) return fail(c, deps.metrics, 404, 'not_found', 'no_route')
+    c.header('Allow', methods.join(', '))
+    return fail(c, deps.metrics, 405, 'method_not_allowed')
+  })
   app.onError((error, c) => {
     console.error(`attune-server: ${c.req.method} ${c.req.path} failed:`, error)
     return fail(c, deps.metrics, 500, 'internal')

@@ -61,7 +61,7 @@ const CASES: Case[] = [
       return collect(limited, { site: SITE, visitor: visitorId(), events: [] })
     },
   },
-  { name: 'collect: wrong method', status: 404, run: (t) => t.request('GET', '/v1/collect') },
+  { name: 'collect: wrong method', status: 405, run: (t) => t.request('GET', '/v1/collect') },
 
   // GET /v1/profile
   {
@@ -147,7 +147,7 @@ const CASES: Case[] = [
   },
   {
     name: 'identify: bad signature',
-    status: 401,
+    status: 403,
     run: async (t) => {
       const v = await newVisitor(t)
       return t.request('POST', '/v1/identify', { body: { site: SITE, visitor: v.visitor, userId: 'u-1', signature: signUser('u-2') }, headers: auth(v.token) })

@@ -97,8 +97,8 @@ describe.each(drivers)('profile sync and identify ($name)', (driver) => {
     const v = await newVisitor(t)
     for (const signature of [signUser('someone-else'), signUser('user-x', 'wrong-secret-0123456'), '0'.repeat(64)]) {
       const answer = await identify(v, 'user-x', signature)
-      expect(answer.status).toBe(401)
-      expect(answer.body).toEqual({ error: 'unauthorized', reason: 'bad_signature' })
+      expect(answer.status).toBe(403)
+      expect(answer.body).toEqual({ error: 'forbidden', reason: 'bad_signature' })
     }
     expect(await t.count('identities', 'site = $1 AND visitor = $2', [SITE, v.visitor])).toBe(0)
   })

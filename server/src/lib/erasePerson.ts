@@ -17,6 +17,7 @@ export const subjectHash = (secret: string, site: string, subject: Subject): str
  * events, profile entries, identity links, the visitors themselves (so their tokens are revoked),
  * and the audit rows about them and their user ids. Then writes one `erased` row that keeps only
  * the hash of the subject asked for (see server/README.md, "Audit log"). Nothing to erase: no row.
+ * Everything is found by visitor id, so also what is left of a visitor whose row is gone.
  */
 export const erasePerson = async (
   q: Queryable,
@@ -28,10 +29,12 @@ export const erasePerson = async (
     `SELECT DISTINCT user_id AS "userId" FROM identities WHERE site = $1 AND visitor IN (SELECT value::uuid FROM jsonb_array_elements_text($2::jsonb))`,
     [site, JSON.stringify(visitors)],
   )
-  const known = await q.query(`SELECT 1 FROM visitors WHERE site = $1 AND visitor IN (SELECT value::uuid FROM jsonb_array_elements_text($2::jsonb)) LIMIT 1`, [
-    site,
-    JSON.stringify(visitors),
-  ])
+  // Not only the visitor rows: events or entries left without theirs must go all the same.
+  const these = 'site = $1 AND visitor IN (SELECT value::uuid FROM jsonb_array_elements_text($2::jsonb))'
+  const known = await q.query(
+    `SELECT 1 FROM visitors WHERE ${these} UNION ALL SELECT 1 FROM events WHERE ${these} UNION ALL SELECT 1 FROM profile_entries WHERE ${these} LIMIT 1`,
+    [site, JSON.stringify(visitors)],
+  )
   if (known.length === 0 && users.length === 0) return false
   await eraseAudit(q, site, [
     ...visitors.map((id): Subject => ({ kind: 'visitor', id })),

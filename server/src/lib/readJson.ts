@@ -6,7 +6,17 @@ export const MAX_DEPTH = 48
 /** Why a body could not be read, and the status that says so. */
 export interface BodyProblem {
   status: 400 | 413 | 415
-  reason: 'too_large' | 'aborted' | 'invalid_json' | 'forbidden_key' | 'too_deep' | 'nul_character' | 'invalid_unicode' | 'unsupported_media_type' | 'empty_body'
+  reason:
+    | 'too_large'
+    | 'aborted'
+    | 'invalid_json'
+    | 'forbidden_key'
+    | 'too_deep'
+    | 'nul_character'
+    | 'invalid_unicode'
+    | 'number_out_of_range'
+    | 'unsupported_media_type'
+    | 'empty_body'
   message: string
 }
 
@@ -24,7 +34,8 @@ const unstorable = (s: string, what: string): BodyProblem | undefined => {
  * Finds what JSON.parse lets through but the server must not store: `__proto__`, `constructor`
  * and `prototype` keys at any depth (they re-parent or poison objects in JavaScript consumers),
  * nesting deeper than {@link MAX_DEPTH}, NUL characters and lone surrogates (PostgreSQL text
- * and jsonb reject them). Iterative, so no input can exhaust the stack.
+ * and jsonb reject them), numbers too large for a double (`1e309`: JSON.parse makes Infinity of
+ * them, which would be stored as null). Iterative, so no input can exhaust the stack.
  *
  * `escaped` false says the JSON text had no `\u` escape: then no string in it can hold a NUL
  * (JSON forbids raw control characters) or a lone surrogate (the text was valid UTF-8), and
@@ -34,7 +45,8 @@ export const inspectJson = (value: unknown, escaped = true): BodyProblem | undef
   // Two parallel stacks, and only what needs a look goes on them: no allocation per value.
   const items: unknown[] = [value]
   const depths: number[] = [0]
-  const needsLook = (x: unknown): boolean => (typeof x === 'object' && x !== null) || (escaped && typeof x === 'string')
+  const needsLook = (x: unknown): boolean =>
+    (typeof x === 'object' && x !== null) || (escaped && typeof x === 'string') || x === Infinity || x === -Infinity
   while (items.length) {
     const item = items.pop()
     const depth = depths.pop() as number
@@ -43,6 +55,7 @@ export const inspectJson = (value: unknown, escaped = true): BodyProblem | undef
       if (problem) return problem
       continue
     }
+    if (typeof item === 'number') return { status: 400, reason: 'number_out_of_range', message: 'numbers must be finite doubles (at most ±1.7976931348623157e308)' }
     if (typeof item !== 'object' || item === null) continue
     if (depth >= MAX_DEPTH) return { status: 400, reason: 'too_deep', message: `nesting deeper than ${MAX_DEPTH} levels` }
     if (Array.isArray(item)) {

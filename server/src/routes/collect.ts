@@ -36,6 +36,25 @@ export const CollectBody = v.strictObject({
 })
 
 /**
+ * The drop reasons the SDK reports (src/sync/outbox.ts, createSync.ts): its outbox's `expired` and
+ * `overflow`, and `status_<code>` for a batch refused for good — a 4xx this server answers collect
+ * with, or 501. Any other reason is counted as `other`: metric labels are not for visitors to choose.
+ */
+const DROP_REASONS = new Set(['expired', 'overflow', 'status_400', 'status_403', 'status_404', 'status_405', 'status_413', 'status_415', 'status_501'])
+
+/** Most drops one request may add to the counter: an outbox holds at most 1,000 events, so honest reports stay far below. */
+const MAX_DROPS_PER_REQUEST = 10_000
+
+const countDrops = (deps: Deps, dropped: Record<string, number>): void => {
+  let left = MAX_DROPS_PER_REQUEST
+  for (const [reason, count] of Object.entries(dropped)) {
+    const n = Math.min(count, left)
+    left -= n
+    deps.metrics.add('attune_client_dropped_total', n, { reason: DROP_REASONS.has(reason) ? reason : 'other' })
+  }
+}
+
+/**
  * Why one event of an accepted batch was refused, or undefined to keep it. `small`: the whole
  * body is within the event limit, so no event in it can be over (and need not be measured).
  */
@@ -81,10 +100,12 @@ export const collectRoute = (deps: Deps) =>
     // than learning of this request only once it got through (on PGlite, after that rollup).
     if (keep.length > 0) deps.rollups.schedule()
     const accepted = await insertEvents(deps.db, input.site, input.visitor, keep, now)
+    // Erased since its token was checked: nothing was stored, and the answer is the one an erased visitor gets.
+    if (accepted === null) return fail(c, deps.metrics, 401, 'unauthorized', 'unknown_visitor')
     if (accepted > 0) deps.rollups.schedule()
     const duplicates = keep.length - accepted
     deps.metrics.add('attune_events_accepted_total', accepted)
     deps.metrics.add('attune_events_duplicate_total', duplicates)
-    for (const [reason, count] of Object.entries(input.dropped ?? {})) deps.metrics.add('attune_client_dropped_total', count, { reason })
+    countDrops(deps, input.dropped ?? {})
     return c.json({ accepted, duplicates, rejected, ...(auth.token ? { token: auth.token } : {}) })
   })

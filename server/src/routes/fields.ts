@@ -14,8 +14,19 @@ export const VisitorId = v.pipe(
   v.toLowerCase(),
 )
 
+/**
+ * No U+0000: PostgreSQL text cannot hold it (the query would fail: a 500). Bodies are checked
+ * whole by readJson; strings from a path or a query string need this.
+ */
+export const withoutNul = (what: string) => v.check((x: string) => !x.includes('\u0000'), `${what} must not contain U+0000`)
+
 /** A user id of `identify`: whatever the site's backend signed, 1–200 characters. */
-export const UserId = v.pipe(v.string(), v.minLength(1, 'a user id is 1–200 characters'), v.maxLength(200, 'a user id is 1–200 characters'))
+export const UserId = v.pipe(
+  v.string(),
+  v.minLength(1, 'a user id is 1–200 characters'),
+  v.maxLength(200, 'a user id is 1–200 characters'),
+  withoutNul('a user id'),
+)
 
 /** A JSON object (not an array). */
 export const JsonObject = v.custom<Record<string, unknown>>(

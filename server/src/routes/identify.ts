@@ -33,15 +33,19 @@ export const identifyRoute = (deps: Deps) =>
 
     const gated = await gate(c, deps, site, visitor)
     if (gated instanceof Response) return gated
+    // 403, not 401: the SDK takes a 401 for a dead token and starts over as a new visitor, and
+    // nothing is wrong with the visitor here. Checked before the token, so that a refused first
+    // contact creates no visitor.
+    if (!gated.identifySecret) return fail(c, deps.metrics, 403, 'forbidden', 'identify_disabled')
+    const expected = createHmac('sha256', gated.identifySecret).update(userId).digest('hex')
+    if (!safeEqual(signature, expected)) return fail(c, deps.metrics, 403, 'forbidden', 'bad_signature')
     const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), true)
     if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
-    if (!gated.identifySecret) return fail(c, deps.metrics, 401, 'unauthorized', 'identify_disabled')
-    const expected = createHmac('sha256', gated.identifySecret).update(userId).digest('hex')
-    if (!safeEqual(signature, expected)) return fail(c, deps.metrics, 401, 'unauthorized', 'bad_signature')
 
-    const profile = await deps.db.transaction(async (tx) => {
-      await link(tx, site, visitor, userId, deps.now())
-      return profileOf(tx, site, visitor)
-    })
+    const profile = await deps.db.transaction(async (tx) =>
+      (await link(tx, site, visitor, userId, deps.now())) ? profileOf(tx, site, visitor) : undefined,
+    )
+    // Erased since its token was checked: nothing was linked, and the answer is the one an erased visitor gets.
+    if (!profile) return fail(c, deps.metrics, 401, 'unauthorized', 'unknown_visitor')
     return c.json({ profile, ...(auth.token ? { token: auth.token } : {}) })
   })

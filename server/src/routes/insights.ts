@@ -20,7 +20,7 @@ import { DEFAULT_STEPS, HOUR_MS } from '../db/rollup'
 import { DEFAULT_MIN_HISTORY_WEEKS, HISTORY_WEEKS, detectAnomalies, detectRateAnomalies } from '../insights/anomalies'
 import { experimentResult, expectedShares } from '../lib/experimentResult'
 import { fail } from '../lib/fail'
-import { SiteId, parse } from './fields'
+import { SiteId, parse, withoutNul } from './fields'
 
 const DAY_MS = 24 * HOUR_MS
 const WEEK_MS = 7 * DAY_MS
@@ -37,7 +37,7 @@ const Millis = v.pipe(
 )
 
 /** An experiment key or goal as stored: what the SDK sends, cut to 200 characters. */
-const Key = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(200))
+const Key = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(200), withoutNul('a key'))
 
 /** The path parameters of the insight routes. */
 export const InsightsParams = v.strictObject({ site: SiteId })
@@ -52,7 +52,7 @@ const windowMessage = (max: number): string => `from must not be after to, and t
 const Steps = v.pipe(
   v.string(),
   v.transform((s) => s.split(',').map((step) => step.trim())),
-  v.array(v.pipe(v.string(), v.minLength(1, 'a step is an event name, e.g. product_viewed'), v.maxLength(200))),
+  v.array(v.pipe(v.string(), v.minLength(1, 'a step is an event name, e.g. product_viewed'), v.maxLength(200), withoutNul('a step'))),
   v.minLength(1),
   v.maxLength(10, 'at most 10 steps'),
   v.check((steps) => new Set(steps).size === steps.length, 'a step may appear only once'),

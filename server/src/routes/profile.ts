@@ -85,6 +85,8 @@ export const profileRoute = (deps: Deps) =>
       const auth = await authenticate(deps, site, visitor, bearer(c.req.header('authorization')), true)
       if (!auth.ok) return fail(c, deps.metrics, auth.status, auth.error, auth.reason)
       const result = await putEntry(deps.db, site, visitor, device, entry, deps.now(), consent)
+      // Erased since its token was checked: nothing was stored, and the answer is the one an erased visitor gets.
+      if ('gone' in result) return fail(c, deps.metrics, 401, 'unauthorized', 'unknown_visitor')
       if (!result.stored) return fail(c, deps.metrics, 409, 'stale', 'stale', { stored_v: result.storedV })
       return c.json({ v: entry.v, ...(auth.token ? { token: auth.token } : {}) })
     })
@@ -93,8 +95,9 @@ export const profileRoute = (deps: Deps) =>
       if (known instanceof Response) return known
       const { site, visitor, auth } = known
       // Nothing left (a retried DELETE, or a visitor never seen): done already, so 204 again.
+      // A genuine token of a visitor whose row is gone still erases by its id whatever was left.
       // The shopper's own erasure is recorded like an admin's, without their IP (server/README.md, "Audit log").
-      if (auth.exists) {
+      if (auth.exists || bearer(c.req.header('authorization')) !== undefined) {
         await deps.db.transaction(async (tx) =>
           erasePerson(tx, {
             secret: deps.secret,
