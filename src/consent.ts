@@ -118,9 +118,11 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
     gpc ? { ...state, measurement: false, sync: false } : state
 
   /** The remembered state in `raw` (by default, what this device remembers), if readable. */
-  const read = (raw = options.remember ? localStore()?.getItem(key) : null): ConsentState | undefined => {
-    if (raw == null) return undefined
+  const read = (raw?: string | null): ConsentState | undefined => {
     try {
+      // Inside the try: a storage whose getItem throws remembers nothing, and attune still starts.
+      if (raw === undefined) raw = options.remember ? localStore()?.getItem(key) : null
+      if (raw == null) return undefined
       const { purposes: p, syncAt: at } = parseConsent(raw)
       proof.sync = typeof at === 'number' ? at : undefined
       return { personalization: p.personalization === true, measurement: p.measurement === true, sync: p.sync === true }

@@ -127,4 +127,10 @@ export const keepPaint = (site: string, slot: string, entry: [string, string] | 
  * shopper changed it (a stated preference, a removed affinity, a new visitor). The page chunk
  * keeps each decision once, when it is first shown, so a decision made before is not kept again.
  */
-export const forgetPaint = (site: string): void => localStore()?.removeItem(paintKey(site))
+export const forgetPaint = (site: string): void => {
+  try {
+    localStore()?.removeItem(paintKey(site))
+  } catch {
+    // Storage that refuses even a removal kept nothing to paint from either.
+  }
+}

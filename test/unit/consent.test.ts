@@ -161,6 +161,24 @@ describe('consent gate', () => {
   })
 })
 
+describe('a storage that throws on reading', () => {
+  it('remembers nothing and attune starts, denied, saying so through on("error")', async () => {
+    const get = vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
+      throw new DOMException('blocked', 'SecurityError')
+    })
+    try {
+      const a = make()
+      const errors: Error[] = []
+      a.on('error', (e) => errors.push(e))
+      expect(a.consent.get()).toEqual(NONE)
+      await Promise.resolve()
+      expect(errors.map((e) => e.message)).toContainEqual(expect.stringMatching(/unreadable consent record/))
+    } finally {
+      get.mockRestore()
+    }
+  })
+})
+
 describe('Global Privacy Control', () => {
   it('keeps measurement and sync denied even when granted, with no error each time (banners grant them on every page)', () => {
     setGpc(true)

@@ -125,6 +125,17 @@ describe('paint', () => {
     forgetPaint('shop-1')
     expect(localStorage.getItem(KEY)).toBeNull()
   })
+
+  it('forgetPaint never throws, even when storage refuses a removal', () => {
+    const remove = vi.spyOn(Storage.prototype, 'removeItem').mockImplementation(() => {
+      throw new DOMException('blocked', 'SecurityError')
+    })
+    try {
+      expect(() => forgetPaint('shop-1')).not.toThrow()
+    } finally {
+      remove.mockRestore()
+    }
+  })
 })
 
 /** A shopper who granted consent on an earlier page: the choice is remembered in localStorage. */
