@@ -56,6 +56,12 @@ export interface Internals {
    * with its template when the paint snippet may paint it next time.
    */
   keepPaint?: (decision: Explanation, template: HTMLTemplateElement | undefined) => void
+  /**
+   * Set beside `keepPaint`: the decision kept with variant `id` of `slot`, which the paint snippet
+   * painted on this page, if it was kept with it. A painted slot that this page decides otherwise
+   * keeps that variant and this explanation.
+   */
+  earlier?: (slot: string, id: string) => Explanation | undefined
 }
 
 /** What `attune/personalize` shows `attune/debug` of its decisions (see {@link Internals.inspect}). */

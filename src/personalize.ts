@@ -226,8 +226,11 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
 
   /**
    * Shows `el` for good: decided and swapped when `decided`, else with its default content. A slot
-   * the paint snippet painted stays as it is until it can be decided; then it keeps what it shows
-   * when the decision is the same, and shows the decision when not.
+   * the paint snippet painted stays as it is until it can be decided; then it keeps what it shows.
+   * When this page decides otherwise, what was painted stays all the same, explained by the
+   * decision it came from, and the new decision is what the snippet paints next time: a slot
+   * never changes once shown. Only without that explanation (kept before it was stored with the
+   * variant) does the slot show the new decision.
    */
   const show = (el: Element, decided: boolean): void => {
     const painted = inner.painted?.get(el)
@@ -243,15 +246,18 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
       let d = decide(slot)
       let paint: HTMLTemplateElement | undefined
       let revert: (() => void) | string | undefined
+      let earlier: Explanation | undefined
       try {
         const content = d.variant ? contentOf(slot, d.variant) : undefined
         paint = (content as { paint?: HTMLTemplateElement } | undefined)?.paint
         const keep = paint !== undefined && painted?.[0] === d.variant
-        if (!keep) painted?.[1]()
-        revert = keep ? painted?.[1] : typeof content == 'object' ? swap(el, content) : content
+        earlier = keep || !painted ? undefined : inner.earlier?.(slot, painted[0])
+        if (!keep && !earlier) painted?.[1]()
+        revert = keep || earlier ? painted?.[1] : typeof content == 'object' ? swap(el, content) : content
       } catch (error) {
         // Not expected from the checks above; if the browser disagrees, the default content stays.
         painted?.[1]()
+        earlier = undefined
         revert = String(error)
       }
       if (typeof revert == 'string') {
@@ -260,6 +266,10 @@ export const createPersonalizer = (attune: Attune, inner: Internals, options: Pe
         paint = undefined
       } else entry.revert = revert
       inner.keepPaint?.(d, paint)
+      if (earlier) {
+        decisions.set(slot, (d = earlier))
+        inner.emit('decision', d)
+      }
       entry.decision = d
       observer?.observe(el)
     }

@@ -1,6 +1,6 @@
 import { autoTrack } from './auto'
 import { REVEAL_MS } from './dom/markup'
-import { keepPaint } from './dom/paint'
+import { keepPaint, readPaint } from './dom/paint'
 import { internals } from './internals'
 import { createPersonalizer } from './personalize'
 import { profileLogic } from './profile/logic'
@@ -33,7 +33,17 @@ export const startPage: PageChunk = (attune, endpoint) => {
       const kept = mine && d.reason.kind != 'forced' && !/"fact":"(?!profile\.)/.test(JSON.stringify(mine))
       // Read, never written: the template's own serialization, which the paint snippet compares.
       // eslint-disable-next-line no-restricted-properties
-      keepPaint(attune.site, d.slot, kept ? [d.variant as string, (template as HTMLTemplateElement).outerHTML] : undefined)
+      keepPaint(attune.site, d.slot, kept ? [d.variant as string, (template as HTMLTemplateElement).outerHTML, d] : undefined)
+    }
+    inner.earlier = (slot, id) => {
+      try {
+        // Storage is not trusted: only an explanation of this very variant, with its sentence.
+        const why = readPaint(attune.site)[slot]?.[2]
+        return why?.slot === slot && why.variant === id && typeof why.text == 'string' ? why : undefined
+      } catch {
+        // Unreadable: the slot shows this page's decision.
+        return undefined
+      }
     }
   }
   // The tag checked its endpoint already; the checks of personalize() would only add bytes.
@@ -42,6 +52,6 @@ export const startPage: PageChunk = (attune, endpoint) => {
   return () => {
     stopTracking()
     personalizer?.stop()
-    if (inner) inner.keepPaint = undefined
+    if (inner) inner.keepPaint = inner.earlier = undefined
   }
 }

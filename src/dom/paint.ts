@@ -1,3 +1,4 @@
+import type { Explanation } from '../decide/model'
 import { localStore } from '../lib/localStore'
 import { SHOWN, SLOT } from './markup'
 import { safeUrl } from './url'
@@ -10,14 +11,18 @@ import { templateOf } from './templates'
  * cleaning, with that template's HTML; the paint snippet (paintEarly.ts) shows it as soon as the
  * parser has read the slot and the same template, the tag takes the slot over, and the
  * personalizer then decides as always. When the decision is the same (the common case: profiles
- * change slowly), nothing changes; when it is not, the slot shows the new decision once made.
+ * change slowly), nothing changes; when it is not, nothing changes either: the slot keeps what was
+ * painted, explained by the decision kept with it, and the new decision is painted next time.
  *
  * Kept in localStorage (read synchronously), only while personalization is granted: the wipe of
  * personalization data removes it with the profile.
  */
 
-/** Slot → `[variant id, the template's outerHTML]`, under `attune:paint:<site>`. */
-export type PaintCache = Record<string, [id: string, html: string]>
+/**
+ * Slot → `[variant id, the template's outerHTML, the decision that chose it]`, under
+ * `attune:paint:<site>`. The snippet reads the first two; the page chunk, the third.
+ */
+export type PaintCache = Record<string, [id: string, html: string, why?: Explanation]>
 
 /** Slots painted and not decided yet by the personalizer: slot element → `[variant id, undo]`. */
 export type Painted = Map<Element, [id: string, undo: () => void]>
@@ -110,7 +115,7 @@ export const unpaint = (painted: Painted | undefined): void => {
  * Keeps `entry` as what to paint in `slot` next time, or forgets the slot when there is none.
  * Never throws: a full or blocked storage only means the next page waits for its decision.
  */
-export const keepPaint = (site: string, slot: string, entry: [string, string] | undefined): void => {
+export const keepPaint = (site: string, slot: string, entry: PaintCache[string] | undefined): void => {
   try {
     const cache = readPaint(site)
     if (!entry && !Object.hasOwn(cache, slot)) return

@@ -26,8 +26,8 @@ const shows = (el: Element) => el.firstElementChild?.getAttribute('data-content'
 /** A template's HTML as the page chunk keeps it: its outerHTML, targeting attributes included. */
 const templateHtml = (slot: string, id: string) =>
   (document.querySelector(`template[data-attune-variant="${slot}"][data-attune-id="${id}"]`) as HTMLTemplateElement).outerHTML
-const kept = () => JSON.parse(localStorage.getItem(KEY) ?? 'null') as Record<string, [string, string]> | null
-const keep = (cache: Record<string, [string, string]>) => localStorage.setItem(KEY, JSON.stringify(cache))
+const kept = () => JSON.parse(localStorage.getItem(KEY) ?? 'null') as Record<string, [string, string, Explanation?]> | null
+const keep = (cache: Record<string, [string, string, Explanation?]>) => localStorage.setItem(KEY, JSON.stringify(cache))
 /** What the page chunk keeps after showing the hero's running variant. */
 const keepRunning = () => keep({ hero: ['running', templateHtml('hero', 'running')] })
 /** Paints what is kept for shop-1 into the page. */
@@ -424,12 +424,27 @@ describe('the tag takes over what the snippet painted', () => {
     await vi.waitFor(() => expect(document.documentElement.classList.contains('attune-loading')).toBe(false))
     expect(hero().firstElementChild).toBe(painted)
     expect(hero().hasAttribute('data-attune-shown')).toBe(true)
-    expect(kept()?.hero).toEqual(['running', templateHtml('hero', 'running')])
+    expect(kept()?.hero).toEqual(['running', templateHtml('hero', 'running'), expect.objectContaining({ slot: 'hero', variant: 'running', text: expect.stringMatching(/running/) })])
     // The banner's template is the page's mistake, reported as such; nothing else went wrong.
     expect(errors.map((e) => e.message)).toEqual(['Removed from the template of variant sale of slot banner: onclick on <p>.'])
   })
 
-  it('when the decision differs from what was painted, the slot shows the decision, and that is kept for next time', async () => {
+  it('when this page decides otherwise, what was painted stays, explained by the decision it came from, and the new decision is kept for next time', async () => {
+    await granted()
+    const earlier: Explanation = { slot: 'hero', variant: 'hiking', reason: { kind: 'affinity', tag: 'category:hiking', score: 3 }, text: 'Shown because you viewed hiking products recently' }
+    keep({ hero: ['hiking', templateHtml('hero', 'hiking'), earlier] })
+    await boot()
+    const painted = hero().firstElementChild
+    const decisions: Explanation[] = []
+    win.attune!('on', 'decision', (d: Explanation) => decisions.push(d))
+    await chunk()
+    await vi.waitFor(() => expect(kept()?.hero?.[0]).toBe('running'))
+    expect(hero().firstElementChild).toBe(painted)
+    expect(shows(hero())).toBe('hiking')
+    expect(decisions.filter((d) => d.slot === 'hero').at(-1)).toEqual(earlier)
+  })
+
+  it('kept before the explanation was kept with it, what was painted gives way to the decision, and that is kept for next time', async () => {
     await granted()
     keep({ hero: ['hiking', templateHtml('hero', 'hiking')] })
     await boot()
@@ -512,7 +527,7 @@ describe('the tag takes over what the snippet painted', () => {
     await chunk()
     await vi.waitFor(() => expect(document.documentElement.classList.contains('attune-loading')).toBe(false))
     const exported = (await win.attune!((a: Attune) => a.profile.export())) as AttuneExport
-    expect(exported.painted).toEqual({ hero: ['running', templateHtml('hero', 'running')] })
+    expect(exported.painted).toEqual({ hero: ['running', templateHtml('hero', 'running'), expect.objectContaining({ variant: 'running' })] })
     expect(exported.profile.devices).not.toEqual({})
   })
 
