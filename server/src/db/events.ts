@@ -33,6 +33,13 @@ export interface InsertOptions {
    * that seed events of made-up visitors do not.
    */
   knownVisitorsOnly?: boolean
+  /**
+   * With `knownVisitorsOnly`, hold those visitors until the commit (FOR KEY SHARE), so an erasure
+   * running at the same time waits for these events and deletes them too. Needed on PostgreSQL;
+   * PGlite runs one statement or transaction at a time, so no erasure can run meanwhile, and the
+   * lock would only cost each statement its tuple writes.
+   */
+  lock?: boolean
 }
 
 /**
@@ -79,7 +86,7 @@ export const insertEventBatches = async (q: Queryable, batches: readonly EventBa
        SELECT k.b::integer - 1 AS b, k.site, k.visitor FROM unnest($2::text[], $3::uuid[]) WITH ORDINALITY AS k(site, visitor, b)
      ), alive AS MATERIALIZED (
        SELECT site, visitor FROM visitors WHERE $4::boolean AND (site, visitor) IN (SELECT site, visitor FROM keys)
-       ORDER BY site, visitor FOR KEY SHARE
+       ORDER BY site, visitor ${options.lock === false ? '' : 'FOR KEY SHARE'}
      ), stored AS (
        INSERT INTO events (site, event_id, visitor, name, props, ts, session, received_at)
        SELECT site, id, visitor, name, props, ts, session, received FROM input
@@ -143,7 +150,8 @@ export const insertEvents = async (q: Queryable | Db, site: string, visitor: str
     // PGlite runs one statement at a time anyway; PostgreSQL overlaps a batch's commit with
     // the next batch's insert.
     const concurrency = q.kind === 'pglite' ? 1 : 2
-    write = createCoalescer((batches: readonly EventBatch[]) => insertEventBatches(q, batches, { knownVisitorsOnly: true }), {
+    const lock = q.kind === 'postgres'
+    write = createCoalescer((batches: readonly EventBatch[]) => insertEventBatches(q, batches, { knownVisitorsOnly: true, lock }), {
       concurrency,
       maxWeight: MAX_EVENTS_PER_STATEMENT[q.kind],
       weight: (b) => b.events.length,
