@@ -127,7 +127,7 @@ export const createConsent = (options: ConsentOptions): ConsentGate => {
       proof.sync = typeof at === 'number' ? at : undefined
       return { personalization: p.personalization === true, measurement: p.measurement === true, sync: p.sync === true }
     } catch (error) {
-      report('storage', `Ignored an unreadable consent record under "${key}".`, error)
+      report('storage', 'Ignored an unreadable consent record.', error)
       return undefined
     }
   }
