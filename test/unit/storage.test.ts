@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAttune, type Attune, type AttuneError } from '../../src/index'
-import { freshIndexedDb } from './fresh'
+import { freshIndexedDb, putStored } from './fresh'
 
 let a: Attune | undefined
 let errors: AttuneError[]
@@ -143,19 +143,7 @@ describe('when the browser closes the connection mid-session', () => {
 })
 
 describe('a corrupt stored profile', () => {
-  const seed = async (value: unknown) => {
-    const db = await new Promise<IDBDatabase>((resolve) => {
-      const req = indexedDB.open('attune-shop-1', 1)
-      req.onupgradeneeded = () => req.result.createObjectStore('kv')
-      req.onsuccess = () => resolve(req.result)
-    })
-    await new Promise((resolve) => {
-      const tx = db.transaction('kv', 'readwrite')
-      tx.objectStore('kv').put(value, 'profile')
-      tx.oncomplete = resolve
-    })
-    db.close()
-  }
+  const seed = (value: unknown) => putStored('profile', value)
 
   it.each([
     ['an unknown schema version', { schema: 99, devices: {} }],

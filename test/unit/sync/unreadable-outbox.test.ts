@@ -3,7 +3,7 @@ import { createAttune, type Attune, type AttuneError } from '../../../src/index'
 import { createKeyValue } from '../../../src/storage/createKeyValue'
 import { sync, type SyncHandle } from '../../../src/sync/index'
 import { isOutbox } from '../../../src/sync/outbox'
-import { freshIndexedDb } from '../fresh'
+import { freshIndexedDb, putStored } from '../fresh'
 
 const ENDPOINT = 'https://p.example.com'
 
@@ -21,20 +21,7 @@ const fakeFetch = vi.fn(async (url: string, init: RequestInit = {}) => {
   return new Response(JSON.stringify({ accepted: 1, duplicates: 0, token: 'tok-1' }))
 })
 
-/** Puts `value` in attune's database under `outbox`, as an earlier page (or anything else on the origin) could. */
-const seed = async (value: unknown) => {
-  const db = await new Promise<IDBDatabase>((resolve) => {
-    const req = indexedDB.open('attune-shop-1', 1)
-    req.onupgradeneeded = () => req.result.createObjectStore('kv')
-    req.onsuccess = () => resolve(req.result)
-  })
-  await new Promise((resolve) => {
-    const tx = db.transaction('kv', 'readwrite')
-    tx.objectStore('kv').put(value, 'outbox')
-    tx.oncomplete = resolve
-  })
-  db.close()
-}
+const seed = (value: unknown) => putStored('outbox', value)
 
 const start = async () => {
   const a = createAttune({ site: 'shop-1', storage: 'indexeddb' })
