@@ -56,7 +56,8 @@ export const createVisitors = (site: string, remember: boolean, uuid: () => stri
   return {
     current() {
       let who = load<Visitor>(visitorKey)
-      if (!who?.id) save(visitorKey, (who = { id: uuid() }))
+      // Storage is shared with the whole origin: anything but a visitor is replaced by a new one.
+      if (typeof who?.id != 'string') save(visitorKey, (who = { id: uuid() }))
       return who
     },
     setToken(id, token) {
@@ -68,7 +69,8 @@ export const createVisitors = (site: string, remember: boolean, uuid: () => stri
       save(visitorKey, undefined)
       return who
     },
-    erasing: () => load<Visitor[]>(eraseKey) ?? [],
+    // Only what reads as visitors: a damaged record must not keep sync from ever starting.
+    erasing: () => [load<unknown>(eraseKey)].flat().filter((w): w is Visitor => typeof (w as Visitor | undefined)?.id == 'string'),
     setErasing: (list) => save(eraseKey, list.length && list),
   }
 }

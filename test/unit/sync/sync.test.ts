@@ -314,6 +314,28 @@ describe('attune/sync', () => {
     await vi.waitFor(() => expect(localStorage.getItem('attune:erase:shop-1')).toBeNull())
   })
 
+  it.each([
+    ['an object', {}],
+    ['a list with null', [null]],
+    ['a list of strings', ['v-1']],
+    ['a number', 5],
+  ])('a damaged record of pending erasures (%s) keeps nothing from working: events go, nothing is thrown', async (_name, record) => {
+    localStorage.setItem('attune:erase:shop-1', JSON.stringify(record))
+    const { a, handle } = await start(['personalization', 'measurement'], 'indexeddb')
+    a.track('after')
+    await handle.flush()
+    expect(sent()).toEqual(['after'])
+    expect(errors).toEqual([])
+  })
+
+  it('a damaged visitor record is replaced by a new visitor', async () => {
+    localStorage.setItem('attune:visitor:shop-1', JSON.stringify({ id: 5 }))
+    const { a, handle } = await start(['personalization', 'measurement'], 'indexeddb')
+    a.track('after')
+    await handle.flush()
+    expect(calls[0]!.body.visitor).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/))
+  })
+
   it('reset() starts a new visitor with an empty profile, and forgets the decisions the paint snippet would paint', async () => {
     const { a, handle } = await start(['personalization', 'measurement'], 'indexeddb')
     a.track('product_viewed', { id: 'p1', category: 'running' })
