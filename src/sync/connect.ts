@@ -1,3 +1,4 @@
+import type { ConsentState } from '../consent'
 import type { Attune } from '../createAttune'
 import type { Internals } from '../internals'
 import type { TrackedEvent } from '../track'
@@ -23,6 +24,9 @@ export interface SyncHandle {
   /** Stop sending (what waits stays persisted for the next page). */
   stop(): void
 }
+
+/** Whether going from `before` to `after` takes back measurement or sync: the server is then asked to erase the visitor. */
+export const erasureOwed = (before: ConsentState, after: ConsentState): boolean => (before.measurement && !after.measurement) || (before.sync && !after.sync)
 
 /**
  * Connects an instance to the attune server at `endpoint` (already checked). With
@@ -73,7 +77,7 @@ export const connect = (
       void profiles.sync()
     }),
     attune.consent.on((state) => {
-      if ((before.measurement && !state.measurement) || (before.sync && !state.sync)) events.erase(!state.personalization)
+      if (erasureOwed(before, state)) events.erase(!state.personalization)
       else if (!before.sync && state.sync) void profiles.sync()
       before = state
     }),

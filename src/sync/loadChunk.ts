@@ -3,7 +3,7 @@ import { internals } from '../internals'
 import { loadBeside } from '../lib/loadBeside'
 import { localStore } from '../lib/localStore'
 import type { TrackedEvent } from '../track'
-import type { connect, SyncHandle } from './connect'
+import { erasureOwed, type connect, type SyncHandle } from './connect'
 import { MAX_OUTBOX_EVENTS } from './outbox'
 
 /** The script tag's side of `attune-sync.min.js`. */
@@ -46,7 +46,7 @@ export const loadSyncChunk = (attune: Attune, tagSrc: string, endpoint: string):
   let owed = false
   let was = attune.consent.get()
   const off = attune.consent.on((state) => {
-    owed ||= !handle && ((was.measurement && !state.measurement) || (was.sync && !state.sync))
+    owed ||= !handle && erasureOwed(was, state)
     was = state
     if (owed || state.measurement || state.sync) load()
   })
