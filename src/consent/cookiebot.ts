@@ -71,7 +71,11 @@ export const cookiebot: ConsentAdapter<CookiebotOptions> = (attune, options) => 
 
   // Not when the shopper reopens the banner over a choice they made: that has a response.
   const asking = (): void => {
-    if (!stopped && win.Cookiebot?.hasResponse === false) had = applyBanner(consent, [], had)
+    try {
+      if (!stopped && win.Cookiebot?.hasResponse === false) had = applyBanner(consent, [], had)
+    } catch (error) {
+      report('callback', 'Reading Cookiebot failed; attune went on.', error)
+    }
   }
 
   for (const type of EVENTS) win.addEventListener(type, follow)

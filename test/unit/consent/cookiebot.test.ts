@@ -79,6 +79,19 @@ describe('cookiebot', () => {
     expect(attune.consent.get()).toEqual({ ...NONE, measurement: true })
   })
 
+  it('a Cookiebot that throws as its banner shows is reported, not thrown into the page', () => {
+    const { attune, errors, start } = setup()
+    attune.consent.grant()
+    start()
+    win.Cookiebot = {
+      get hasResponse(): boolean {
+        throw new Error('Cookiebot broke')
+      },
+    }
+    expect(() => window.dispatchEvent(new Event('CookiebotOnDialogDisplay'))).not.toThrow()
+    expect(errors.map((e) => e.message)).toEqual(['Reading Cookiebot failed; attune went on.'])
+  })
+
   it('its banner reopened over a response changes nothing', () => {
     cookiebotAnswers({ preferences: true, statistics: true, marketing: false }, { event: false })
     const { attune, start } = setup()
